@@ -1,0 +1,25 @@
+# Set-up and everyday commands. Each target installs what it needs into .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test bench install
+
+demo: $(VENV)/.installed  ## Explain the bundled sentences with the embedded default model
+	$(BIN)/lrp-audit explain
+
+test: $(VENV)/.installed  ## Run the test suite (tiny random models, no network, no GPU)
+	$(BIN)/pytest
+
+bench: $(VENV)/.installed  ## Cost of each method relative to plain inference (all-MiniLM-L6-v2)
+	$(BIN)/python benchmarks/overhead.py
+
+install: $(VENV)/.installed
+
+# torch==2.13.0 first: on CPU machines it is a local CPU wheel, where an unpinned torch pulls CUDA.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0 || $(BIN)/pip install --quiet torch
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@

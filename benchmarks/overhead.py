@@ -1,0 +1,85 @@
+"""Cost of an explanation relative to plain inference, on the real all-MiniLM-L6-v2.
+
+    make bench            # or: .venv/bin/python benchmarks/overhead.py --repeats 7
+
+One 32 x 128-token batch; the model is the bundled all-MiniLM-L6-v2 with a freshly initialised
+2-class head. Every method is timed against ``torch.inference_mode`` forward passes interleaved in
+the same run (ratios, not seconds: machines are noisy). "core" is forward + backward on tokenised
+inputs; "end to end" is ``Explainer.explain`` on raw texts, tokenisation and result records included.
+The floor for cp-lrp is about 2: one forward that keeps the graph plus one backward without weight
+gradients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+from transformers.utils import logging
+
+from lrp import Explainer, bundled_model_path
+
+BATCH, TOKENS = 32, 128
+
+
+def texts() -> list[str]:
+    base = "The committee reviewed her application and praised his careful, patient work on the project. "
+    return [f"Candidate {i}: " + base * 8 for i in range(BATCH)]
+
+
+def timed(function) -> float:
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--ig-steps", type=int, default=50)
+    args = parser.parse_args()
+    logging.set_verbosity_error()
+    torch.manual_seed(0)
+    explainers = {
+        method: Explainer.from_pretrained(
+            bundled_model_path(), method, num_labels=2, max_length=TOKENS, batch_size=BATCH, ig_steps=args.ig_steps
+        )
+        for method in ("cp-lrp", "attnlrp", "gxi", "ig")
+    }
+    cp = explainers["cp-lrp"]
+    model, batch = cp.model, texts()
+    encoding, _ = cp._encode(batch)
+    inputs = cp._model_inputs(encoding)
+    assert tuple(inputs["input_ids"].shape) == (BATCH, TOKENS), inputs["input_ids"].shape
+
+    def inference():
+        with torch.inference_mode():
+            model(**inputs)
+
+    runs = {
+        "cp-lrp core": lambda: cp._gradient_times_input(inputs, [None] * BATCH),
+        "cp-lrp end to end": lambda: cp.explain(batch),
+        "attnlrp core": lambda: explainers["attnlrp"]._gradient_times_input(inputs, [None] * BATCH),
+        "gxi core": lambda: explainers["gxi"]._gradient_times_input(inputs, [None] * BATCH),
+        f"ig ({args.ig_steps} steps) core": lambda: explainers["ig"]._integrated_gradients(inputs, [None] * BATCH),
+    }
+    for run in (inference, *runs.values()):  # warm-up, and cp-lrp's one-time self-check
+        run()
+    base, times = [], {name: [] for name in runs}
+    for _ in range(args.repeats):
+        for name, run in runs.items():
+            base.append(timed(inference))
+            times[name].append(timed(run))
+    inference_s = statistics.median(base)
+    print(f"all-MiniLM-L6-v2, batch {BATCH} x {TOKENS} tokens, {torch.get_num_threads()} threads, "
+          f"torch {torch.__version__}, median of {args.repeats}")
+    print(f"{'inference (torch.inference_mode)':34s} {inference_s * 1000:9.1f} ms   ratio 1.00")
+    for name, samples in times.items():
+        median = statistics.median(samples)
+        print(f"{name:34s} {median * 1000:9.1f} ms   ratio {median / inference_s:5.2f}")
+
+
+if __name__ == "__main__":
+    main()

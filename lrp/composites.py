@@ -1,0 +1,236 @@
+"""Composites: which rule applies to which part of a model, inside a scoped, reversible context.
+
+In the spirit of zennit::
+
+    with CP_LRP.context(model) as session:
+        logits = model(**batch).logits      # unchanged values
+        logits[:, target].sum().backward()  # rule-modified gradients
+        session.check()                     # every attention layer went through the rule
+
+Entering the context sets ``eval()`` and freezes every parameter (no weight gradients); it swaps the
+attention implementation, wraps norm and activation forwards and hooks gated products. Leaving it
+restores all of that, so different methods can run one after another on the same model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from transformers import PretrainedConfig
+from transformers.activations import ACT2CLS
+
+from .attention import AHRule, AttentionRule, AttentionTracker, UniformBilinearRule, implementation_key
+from .attention import innermost_attention_modules
+from .errors import UnsupportedArchitectureError
+from .rules import IdentityRule, LayerNormRule, RMSNormRule, Rule, bypass_activation, scale_gradient
+
+ACTIVATION_TYPES: tuple[type[nn.Module], ...] = tuple(
+    {value[0] if isinstance(value, tuple) else value for value in ACT2CLS.values()}
+    | {nn.GELU, nn.SiLU, nn.Tanh, nn.ReLU, nn.Mish, nn.LeakyReLU}
+)
+
+# Gated feed-forward blocks ``consumer(act(a) * b)``: (attributes that identify the block, consumer).
+GATED_BLOCKS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("gate_proj", "up_proj", "down_proj", "act_fn"), "down_proj"),  # Llama, Qwen2, Mistral, ...
+    (("Wi", "act", "Wo"), "Wo"),  # ModernBERT GeGLU: Wi produces both halves
+)
+
+
+@dataclass(frozen=True)
+class Composite:
+    """A named set of rules. ``None`` / ``False`` leaves that part of the model's gradient as it is."""
+
+    name: str
+    attention: AttentionRule | None = None
+    norms: bool = False
+    activations: bool = False
+
+    @property
+    def modifies_gradients(self) -> bool:
+        return self.attention is not None or self.norms or self.activations
+
+    def describe(self) -> dict[str, str]:
+        """The rules by part of the model, for manifests and reports."""
+        if not self.modifies_gradients:
+            return {"all": "gradient"}
+        return {
+            "attention": self.attention.name if self.attention else "gradient",
+            "norm": NORM_RULE_NAME if self.norms else "gradient",
+            "activation": IdentityRule.name if self.activations else "gradient",
+            "gated_product": "uniform (1/2 each operand)",
+            "inline_activation": IdentityRule.name if self.activations else "gradient",
+        }
+
+    @contextmanager
+    def context(self, model: nn.Module) -> Iterator["Session"]:
+        """Apply the rules to ``model`` for the duration of the block; undo everything on exit."""
+        with ExitStack() as stack:
+            stack.enter_context(_frozen(model))
+            session = Session(model, checks_attention=self.attention is not None)
+            if self.attention is not None:
+                stack.enter_context(_attention_implementation(model, self.attention))
+                stack.enter_context(session.tracker)
+            if self.norms:
+                stack.enter_context(_wrapped_forwards(_norm_rules(model)))
+            if self.activations:
+                stack.enter_context(_wrapped_forwards(_activation_rules(model)))
+                stack.enter_context(_inline_activation_hooks(model))
+            if self.modifies_gradients:
+                stack.enter_context(_gated_product_hooks(model))
+            yield session
+
+
+NORM_RULE_NAME = "ln (1/std constant, centering kept)"
+
+
+class Session:
+    """What a composite's context yields: checks that the rules really reached the model."""
+
+    def __init__(self, model: nn.Module, checks_attention: bool) -> None:
+        self.model = model
+        self.checks_attention = checks_attention
+        self.tracker = AttentionTracker()
+
+    def check(self) -> None:
+        """Raise if an attention module ran without passing through the attention rule."""
+        if not self.checks_attention:
+            return
+        missed = {
+            name for key, name in innermost_attention_modules(self.model).items() if key not in self.tracker.seen
+        }
+        if missed:
+            raise UnsupportedArchitectureError(
+                f"{type(self.model).__name__}: attention module(s) {', '.join(sorted(missed))} do not use "
+                "transformers' AttentionInterface, so the attention rule cannot reach them"
+            )
+
+
+@contextmanager
+def _frozen(model: nn.Module) -> Iterator[None]:
+    training = model.training
+    flags = [(p, p.requires_grad) for p in model.parameters()]
+    model.eval()
+    for parameter, _ in flags:
+        parameter.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for parameter, flag in flags:
+            parameter.requires_grad_(flag)
+        model.train(training)
+
+
+def _configs(model: nn.Module) -> list[PretrainedConfig]:
+    found: dict[int, PretrainedConfig] = {}
+    for module in model.modules():
+        config = getattr(module, "config", None)
+        if isinstance(config, PretrainedConfig):
+            found[id(config)] = config
+    return list(found.values())
+
+
+@contextmanager
+def _attention_implementation(model: nn.Module, rule: AttentionRule) -> Iterator[None]:
+    configs = _configs(model)
+    if not configs:
+        raise UnsupportedArchitectureError(f"{type(model).__name__} has no transformers config to dispatch attention")
+    saved = [(config, config._attn_implementation_internal) for config in configs]
+    try:
+        for config, original in saved:
+            config._attn_implementation_internal = implementation_key(rule, original or "eager")
+        yield
+    finally:
+        for config, original in saved:
+            config._attn_implementation_internal = original
+
+
+def _norm_rules(model: nn.Module) -> list[tuple[nn.Module, Rule]]:
+    layer_norm, rms_norm = LayerNormRule(), RMSNormRule()
+    rules: list[tuple[nn.Module, Rule]] = []
+    for name, module in model.named_modules():
+        kind = type(module).__name__
+        if isinstance(module, nn.LayerNorm):
+            if len(module.normalized_shape) != 1:
+                raise UnsupportedArchitectureError(f"{name} ({kind}) normalises over several dimensions")
+            rules.append((module, layer_norm))
+        elif "norm" in kind.lower() and not list(module.children()):
+            if not rms_norm.matches(module):
+                raise UnsupportedArchitectureError(
+                    f"{type(model).__name__}: no LN rule for {name} ({kind}); supported are nn.LayerNorm and "
+                    "RMSNorms computing weight * x * rsqrt(mean(x**2) + eps)"
+                )
+            rules.append((module, rms_norm))
+    return rules
+
+
+def _activation_rules(model: nn.Module) -> list[tuple[nn.Module, Rule]]:
+    identity = IdentityRule()
+    return [(module, identity) for module in model.modules() if isinstance(module, ACTIVATION_TYPES)]
+
+
+@contextmanager
+def _wrapped_forwards(rules: list[tuple[nn.Module, Rule]]) -> Iterator[None]:
+    wrapped = []
+    try:
+        for module, rule in rules:
+            had_own = "forward" in module.__dict__
+            original = module.forward
+            module.forward = rule.wrap(module, original)
+            wrapped.append((module, had_own, original))
+        yield
+    finally:
+        for module, had_own, original in reversed(wrapped):
+            if had_own:
+                module.forward = original
+            else:
+                del module.forward
+
+
+@contextmanager
+def _hooks(handles: list[torch.utils.hooks.RemovableHandle]) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+def _gated_product_hooks(model: nn.Module):
+    """Uniform rule for ``act(a) * b``: halving the product's gradient gives each operand half."""
+    handles = []
+    for module in model.modules():
+        for attributes, consumer in GATED_BLOCKS:
+            if all(isinstance(getattr(module, a, None), nn.Module) for a in attributes):
+                handles.append(
+                    getattr(module, consumer).register_forward_pre_hook(
+                        lambda _module, args: (scale_gradient(args[0], 0.5), *args[1:])
+                    )
+                )
+    return _hooks(handles)
+
+
+def _inline_activation_hooks(model: nn.Module):
+    """Classification heads calling ``torch.tanh`` inline (RoBERTa, XLM-R): identity rule via hooks."""
+    handles = []
+    for module in model.modules():
+        if not (type(module).__name__.endswith("ClassificationHead") and hasattr(module, "dense")):
+            continue
+        if not hasattr(module, "out_proj") or any(isinstance(m, ACTIVATION_TYPES) for m in module.modules()):
+            continue
+        produced: dict[str, torch.Tensor] = {}
+        handles.append(module.dense.register_forward_hook(lambda _m, _a, out, store=produced: store.update(z=out)))
+        handles.append(
+            module.out_proj.register_forward_pre_hook(
+                lambda _m, args, store=produced: (bypass_activation(store.pop("z"), args[0]), *args[1:])
+            )
+        )
+    return _hooks(handles)
+
+
+CP_LRP = Composite("cp-lrp", attention=AHRule(), norms=True, activations=True)
+ATTN_LRP = Composite("attnlrp", attention=UniformBilinearRule(), norms=True, activations=True)
+GRADIENT = Composite("gradient")

@@ -1,0 +1,301 @@
+"""Explain texts: tokenise, pick targets, run one rule-modified backward per batch, read ``x * grad``."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import torch
+from transformers import BatchEncoding, PreTrainedModel, PreTrainedTokenizerBase
+
+from .composites import ATTN_LRP, CP_LRP, GRADIENT, Composite
+from .errors import LRPError, TargetError, UnsupportedArchitectureError
+from .explanation import Explanation
+from .inputs import EmbeddingCapture
+from .loading import is_causal_lm, load_model, resolve_dtype
+
+METHODS: dict[str, Composite] = {"cp-lrp": CP_LRP, "attnlrp": ATTN_LRP, "gxi": GRADIENT, "ig": GRADIENT}
+MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+Target = int | str | None
+
+# Bias-free self-check: |logit - sum R| must stay below this fraction of sum |R| (float error only).
+SELF_CHECK_TOLERANCE = {torch.float32: 1e-4, torch.bfloat16: 5e-2}
+
+
+class Explainer:
+    """Per-token relevance of a transformer's target logit.
+
+    >>> explainer = Explainer.from_pretrained("distilbert-base-uncased-finetuned-sst-2-english")
+    >>> [e.word_relevance for e in explainer.explain(["a gripping, humane film"])]
+
+    Methods: ``cp-lrp`` (default; AH + LN + identity rules), ``attnlrp``, ``gxi`` (Gradient x Input)
+    and ``ig`` (Integrated Gradients from the zero embedding, ``ig_steps`` Gauss-Legendre points).
+    """
+
+    def __init__(
+        self,
+        model: PreTrainedModel,
+        tokenizer: PreTrainedTokenizerBase,
+        method: str = "cp-lrp",
+        *,
+        max_length: int = 512,
+        batch_size: int = 16,
+        ig_steps: int = 50,
+        self_check: bool = True,
+    ) -> None:
+        if method not in METHODS:
+            raise LRPError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+        if not tokenizer.is_fast:
+            raise LRPError("a fast tokenizer is required (character offsets and word ids)")
+        resolve_dtype(model.dtype)
+        self.model, self.tokenizer, self.method = model.eval(), tokenizer, method
+        self.composite = METHODS[method]
+        self.max_length, self.batch_size, self.ig_steps = max_length, batch_size, ig_steps
+        self.causal_lm = is_causal_lm(model)
+        self._forward_inputs = set(inspect.signature(model.forward).parameters) & set(MODEL_INPUTS)
+        self._needs_self_check = self_check and self.composite is CP_LRP
+        _ensure_padding(model, tokenizer)
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        name: str | Path,
+        method: str = "cp-lrp",
+        *,
+        task: str = "auto",
+        dtype: str | torch.dtype = "float32",
+        device: str | torch.device | None = None,
+        revision: str | None = None,
+        num_labels: int | None = None,
+        attn_implementation: str | None = None,
+        trust_remote_code: bool = False,
+        **options,
+    ) -> "Explainer":
+        """Load a model (hub id or local folder) and its tokenizer, then build an explainer."""
+        model, tokenizer = load_model(
+            name,
+            task=task,
+            dtype=dtype,
+            revision=revision,
+            num_labels=num_labels,
+            attn_implementation=attn_implementation,
+            trust_remote_code=trust_remote_code,
+        )
+        if device is not None:
+            model.to(device)
+        return cls(model, tokenizer, method, **options)
+
+    @property
+    def rules(self) -> dict[str, str]:
+        return self.composite.describe()
+
+    def explain(self, texts: Sequence[str], targets: Target | Sequence[Target] = None) -> list[Explanation]:
+        """Explain each text for its target: the predicted class (``None``), a class index or label
+        name, or for causal LMs a next token (``" Yes"``) or token id. One target or one per text."""
+        texts = list(texts)
+        per_text = list(targets) if isinstance(targets, (list, tuple)) else [targets] * len(texts)
+        if len(per_text) != len(texts):
+            raise TargetError(f"{len(per_text)} targets given for {len(texts)} texts")
+        for row, text in enumerate(texts):
+            if not isinstance(text, str) or not text.strip():
+                raise LRPError(f"text {row} is empty or not a string: {text!r}")
+        if self._needs_self_check and texts:
+            self._self_check(texts[0])
+        results: list[Explanation] = []
+        for start in range(0, len(texts), self.batch_size):
+            stop = start + self.batch_size
+            results.extend(self._explain_batch(texts[start:stop], per_text[start:stop]))
+        return results
+
+    def _encode(self, texts: list[str]) -> tuple[BatchEncoding, list[bool]]:
+        encoding = self.tokenizer(
+            texts,
+            padding=True,
+            truncation=True,
+            max_length=self.max_length,
+            return_overflowing_tokens=True,
+            return_offsets_mapping=True,
+            return_special_tokens_mask=True,
+            return_tensors="pt",
+            padding_side="right",
+        )
+        sample = encoding.pop("overflow_to_sample_mapping").tolist()
+        first = [row for row, s in enumerate(sample) if row == 0 or sample[row - 1] != s]
+        truncated = [sample.count(s) > 1 for s in range(len(texts))]
+        word_ids = [encoding.word_ids(row) for row in first]
+        kept = BatchEncoding({key: value[first] for key, value in encoding.items()})
+        kept["word_ids"] = word_ids
+        return kept, truncated
+
+    def _model_inputs(self, encoding: BatchEncoding) -> dict[str, torch.Tensor]:
+        device = self.model.device
+        return {key: encoding[key].to(device) for key in self._forward_inputs if key in encoding}
+
+    def _logits(self, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
+        """(batch, classes) for classifiers; (batch, vocab) at each text's last token for causal LMs."""
+        if not self.causal_lm:
+            return self.model(**inputs).logits
+        last = inputs["attention_mask"].sum(-1) - 1
+        positions, index = torch.unique(last, return_inverse=True)
+        logits = self.model(**inputs, logits_to_keep=positions).logits
+        return logits[torch.arange(len(last), device=logits.device), index]
+
+    def _resolve_targets(self, targets: list[Target], logits: torch.Tensor) -> torch.Tensor:
+        predicted = logits.argmax(-1)
+        resolved = [int(p) if t is None else self._target_id(t, logits.shape[-1]) for t, p in zip(targets, predicted)]
+        return torch.tensor(resolved, device=logits.device)
+
+    def _target_id(self, target: int | str, size: int) -> int:
+        if isinstance(target, str) and self.causal_lm:
+            ids = self.tokenizer.encode(target, add_special_tokens=False)
+            if len(ids) != 1:
+                raise TargetError(f"target {target!r} is {len(ids)} tokens for this tokenizer; give exactly one token")
+            return ids[0]
+        if isinstance(target, str):
+            label2id = {str(k): v for k, v in (self.model.config.label2id or {}).items()}
+            if target not in label2id:
+                raise TargetError(f"target label {target!r} is not one of {sorted(label2id)}")
+            return int(label2id[target])
+        if not 0 <= int(target) < size:
+            raise TargetError(f"target {target} is out of range: the model has {size} outputs")
+        return int(target)
+
+    def _target_label(self, target: int) -> str:
+        if self.causal_lm:
+            return self.tokenizer.decode([target])
+        return str(self.model.config.id2label.get(target, target))
+
+    def _explain_batch(self, texts: list[str], targets: list[Target]) -> list[Explanation]:
+        encoding, truncated = self._encode(texts)
+        inputs = self._model_inputs(encoding)
+        if self.method == "ig":
+            relevance, logits, chosen = self._integrated_gradients(inputs, targets)
+        else:
+            relevance, logits, chosen = self._gradient_times_input(inputs, targets)
+        relevance = relevance * inputs["attention_mask"].float()
+        return [
+            self._explanation(row, text, encoding, truncated[row], relevance[row], logits[row], chosen[row])
+            for row, text in enumerate(texts)
+        ]
+
+    def _gradient_times_input(self, inputs, targets):
+        capture = EmbeddingCapture(self.model)
+        with self.composite.context(self.model) as session, capture.hooked(), torch.enable_grad():
+            logits = self._logits(inputs)
+            session.check()
+            chosen = self._resolve_targets(targets, logits)
+            logits.gather(1, chosen[:, None]).sum().backward()
+        relevance = (capture.original.float() * capture.leaf.grad.float()).sum(-1)
+        return relevance, logits.detach().float(), chosen
+
+    def _integrated_gradients(self, inputs, targets):
+        """Gauss-Legendre IG; each pass holds at most ``batch_size`` rows (steps x texts)."""
+        with torch.inference_mode():
+            logits = self._logits(inputs).float()
+        chosen = self._resolve_targets(targets, logits)
+        nodes, weights = np.polynomial.legendre.leggauss(self.ig_steps)
+        alphas, weights = (nodes + 1) / 2, weights / 2
+        batch = len(chosen)
+        steps_per_pass = max(1, self.batch_size // batch)
+        total = None
+        for start in range(0, self.ig_steps, steps_per_pass):
+            alpha = torch.tensor(alphas[start : start + steps_per_pass], dtype=torch.float32)
+            weight = torch.tensor(weights[start : start + steps_per_pass], dtype=torch.float32)
+            repeated = {key: value.repeat(len(alpha), 1) for key, value in inputs.items()}
+            capture = EmbeddingCapture(self.model, scales=alpha.repeat_interleave(batch).to(self.model.device))
+            with self.composite.context(self.model), capture.hooked(), torch.enable_grad():
+                step_logits = self._logits(repeated)
+                step_logits.gather(1, chosen.repeat(len(alpha))[:, None]).sum().backward()
+            grads = capture.leaf.grad.float().view(len(alpha), batch, *capture.leaf.shape[1:])
+            summed = (grads * weight.to(grads.device).view(-1, 1, 1, 1)).sum(0)
+            total = summed if total is None else total + summed
+            original = capture.original.float()[:batch]
+        return (original * total).sum(-1), logits, chosen
+
+    def _explanation(self, row, text, encoding, truncated, relevance, logits, target) -> Explanation:
+        length = int(encoding["attention_mask"][row].sum())
+        word_ids = encoding["word_ids"][row][:length]
+        offsets = encoding["offset_mapping"][row][:length].tolist()
+        special = encoding["special_tokens_mask"][row][:length].bool().tolist()
+        token_relevance = relevance[:length].detach().cpu().numpy().astype(np.float32)
+        word_index, words, word_relevance, word_spans = [], [], [], {}
+        for position, word in enumerate(word_ids):
+            if word is None or special[position]:
+                word_index.append(None)
+                continue
+            if word not in word_spans:
+                word_spans[word] = len(words)
+                words.append([offsets[position][0], offsets[position][1]])
+                word_relevance.append(0.0)
+            index = word_spans[word]
+            words[index][1] = offsets[position][1]
+            word_relevance[index] += float(token_relevance[position])
+            word_index.append(index)
+        ids = encoding["input_ids"][row][:length].tolist()
+        target = int(target)
+        return Explanation(
+            text=text,
+            method=self.method,
+            tokens=self.tokenizer.convert_ids_to_tokens(ids),
+            token_ids=ids,
+            char_start=[start for start, _ in offsets],
+            char_end=[end for _, end in offsets],
+            is_special=special,
+            word_index=word_index,
+            relevance=token_relevance,
+            words=[text[start:end] for start, end in words],
+            word_char_start=[start for start, _ in words],
+            word_char_end=[end for _, end in words],
+            word_relevance=np.asarray(word_relevance, dtype=np.float32),
+            target=target,
+            target_label=self._target_label(target),
+            target_logit=float(logits[target]),
+            prediction=int(logits.argmax()),
+            truncated=truncated,
+        )
+
+    def _self_check(self, text: str) -> None:
+        """Once per explainer: with every bias zeroed, cp-lrp must conserve up to float error.
+
+        This is what catches a part of an unknown architecture that the rules do not reach (an inline
+        function, a new norm): there, relevance would silently leak instead of summing to the logit.
+        """
+        with _biases_zeroed(self.model):
+            explanation = self._explain_batch([text], [None])[0]
+        scale = float(np.abs(explanation.relevance).sum()) + abs(explanation.target_logit)
+        tolerance = SELF_CHECK_TOLERANCE.get(self.model.dtype, 1e-4) * max(scale, 1e-12)
+        if abs(explanation.conservation_gap) > tolerance:
+            raise UnsupportedArchitectureError(
+                f"{type(self.model).__name__}: with biases set to zero, cp-lrp relevance sums to "
+                f"{explanation.relevance_sum:.6g} but the logit is {explanation.target_logit:.6g}; "
+                "some part of this architecture is not reached by the LRP rules"
+            )
+        self._needs_self_check = False
+
+
+def _ensure_padding(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> None:
+    """Decoder models often ship without a pad token: batching needs one (the end-of-text token)."""
+    if tokenizer.pad_token is None:
+        if tokenizer.eos_token is None:
+            raise LRPError("the tokenizer has neither a pad nor an end-of-text token to pad batches with")
+        tokenizer.pad_token = tokenizer.eos_token
+    if getattr(model.config, "pad_token_id", None) is None:
+        model.config.pad_token_id = tokenizer.pad_token_id
+
+
+@contextmanager
+def _biases_zeroed(model: PreTrainedModel):
+    biases = [p for name, p in model.named_parameters() if name.endswith("bias")]
+    saved = [p.detach().clone() for p in biases]
+    try:
+        with torch.no_grad():
+            for parameter in biases:
+                parameter.zero_()
+        yield
+    finally:
+        with torch.no_grad():
+            for parameter, value in zip(biases, saved):
+                parameter.copy_(value)

@@ -1,0 +1,84 @@
+"""One explained example, and its conversion to records and Arrow tables."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pyarrow as pa
+
+
+@dataclass
+class Explanation:
+    """Relevance of every token of one text for one target logit.
+
+    ``relevance`` holds one float32 per token (specials included, padding never present);
+    ``word_relevance`` sums the subwords of each word (relevance is additive). Conservation:
+    ``relevance_sum + conservation_gap == target_logit``; the gap is what biases absorbed (for
+    ``cp-lrp``), the softmax leak (``gxi``, ``attnlrp``) or ``F(baseline)`` plus quadrature error (``ig``).
+    """
+
+    text: str
+    method: str
+    tokens: list[str]
+    token_ids: list[int]
+    char_start: list[int]
+    char_end: list[int]
+    is_special: list[bool]
+    word_index: list[int | None]
+    relevance: np.ndarray
+    words: list[str]
+    word_char_start: list[int]
+    word_char_end: list[int]
+    word_relevance: np.ndarray
+    target: int
+    target_label: str
+    target_logit: float
+    prediction: int
+    truncated: bool
+    relevance_sum: float = field(init=False)
+    conservation_gap: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.relevance = np.asarray(self.relevance, dtype=np.float32)
+        self.word_relevance = np.asarray(self.word_relevance, dtype=np.float32)
+        self.relevance_sum = float(self.relevance.astype(np.float64).sum())
+        self.conservation_gap = self.target_logit - self.relevance_sum
+
+    def record(self) -> dict:
+        """A plain dict (lists instead of arrays), ready for JSON or DataFrames."""
+        record = asdict(self)
+        record["relevance"] = self.relevance.tolist()
+        record["word_relevance"] = self.word_relevance.tolist()
+        return record
+
+
+ARROW_SCHEMA = pa.schema(
+    [
+        ("text", pa.string()),
+        ("method", pa.string()),
+        ("tokens", pa.list_(pa.string())),
+        ("token_ids", pa.list_(pa.int64())),
+        ("char_start", pa.list_(pa.int32())),
+        ("char_end", pa.list_(pa.int32())),
+        ("is_special", pa.list_(pa.bool_())),
+        ("word_index", pa.list_(pa.int32())),
+        ("relevance", pa.list_(pa.float32())),
+        ("words", pa.list_(pa.string())),
+        ("word_char_start", pa.list_(pa.int32())),
+        ("word_char_end", pa.list_(pa.int32())),
+        ("word_relevance", pa.list_(pa.float32())),
+        ("target", pa.int64()),
+        ("target_label", pa.string()),
+        ("target_logit", pa.float64()),
+        ("prediction", pa.int64()),
+        ("truncated", pa.bool_()),
+        ("relevance_sum", pa.float64()),
+        ("conservation_gap", pa.float64()),
+    ]
+)
+
+
+def to_arrow(explanations: list[Explanation]) -> pa.Table:
+    """One row per example, token-level fields as list columns (float32 relevance kept exact)."""
+    return pa.Table.from_pylist([e.record() for e in explanations], schema=ARROW_SCHEMA)

