@@ -21,7 +21,7 @@ METHODS: dict[str, Composite] = {"cp-lrp": CP_LRP, "attnlrp": ATTN_LRP, "gxi": G
 MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 Target = int | str | None
 
-# Bias-free self-check: |logit - sum R| must stay below this fraction of sum |R| (float error only).
+# Bias-free self-check: |logit - sum R| must stay below this fraction of sum |R| + |logit| (float error).
 SELF_CHECK_TOLERANCE = {torch.float32: 1e-4, torch.bfloat16: 5e-2}
 
 
@@ -50,6 +50,8 @@ class Explainer:
             raise LRPError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
         if not tokenizer.is_fast:
             raise LRPError("a fast tokenizer is required (character offsets and word ids)")
+        if min(max_length, batch_size, ig_steps) < 1:
+            raise LRPError("max_length, batch_size and ig_steps must be at least 1")
         resolve_dtype(model.dtype)
         self.model, self.tokenizer, self.method = model.eval(), tokenizer, method
         self.composite = METHODS[method]
@@ -104,10 +106,13 @@ class Explainer:
                 raise LRPError(f"text {row} is empty or not a string: {text!r}")
         if self._needs_self_check and texts:
             self._self_check(texts[0])
-        results: list[Explanation] = []
-        for start in range(0, len(texts), self.batch_size):
-            stop = start + self.batch_size
-            results.extend(self._explain_batch(texts[start:stop], per_text[start:stop]))
+        order = sorted(range(len(texts)), key=lambda row: len(texts[row]))  # similar lengths: less padding
+        results: list[Explanation | None] = [None] * len(texts)
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            batch = self._explain_batch([texts[row] for row in rows], [per_text[row] for row in rows])
+            for row, explanation in zip(rows, batch):
+                results[row] = explanation
         return results
 
     def _encode(self, texts: list[str]) -> tuple[BatchEncoding, list[bool]]:
@@ -221,17 +226,17 @@ class Explainer:
         offsets = encoding["offset_mapping"][row][:length].tolist()
         special = encoding["special_tokens_mask"][row][:length].bool().tolist()
         token_relevance = relevance[:length].detach().cpu().numpy().astype(np.float32)
-        word_index, words, word_relevance, word_spans = [], [], [], {}
+        word_index, spans, word_relevance, span_of_word = [], [], [], {}
         for position, word in enumerate(word_ids):
             if word is None or special[position]:
                 word_index.append(None)
                 continue
-            if word not in word_spans:
-                word_spans[word] = len(words)
-                words.append([offsets[position][0], offsets[position][1]])
+            if word not in span_of_word:
+                span_of_word[word] = len(spans)
+                spans.append([offsets[position][0], offsets[position][1]])
                 word_relevance.append(0.0)
-            index = word_spans[word]
-            words[index][1] = offsets[position][1]
+            index = span_of_word[word]
+            spans[index][1] = offsets[position][1]
             word_relevance[index] += float(token_relevance[position])
             word_index.append(index)
         ids = encoding["input_ids"][row][:length].tolist()
@@ -246,9 +251,9 @@ class Explainer:
             is_special=special,
             word_index=word_index,
             relevance=token_relevance,
-            words=[text[start:end] for start, end in words],
-            word_char_start=[start for start, _ in words],
-            word_char_end=[end for _, end in words],
+            words=[text[start:end] for start, end in spans],
+            word_char_start=[start for start, _ in spans],
+            word_char_end=[end for _, end in spans],
             word_relevance=np.asarray(word_relevance, dtype=np.float32),
             target=target,
             target_label=self._target_label(target),

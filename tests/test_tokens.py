@@ -1,6 +1,7 @@
 """What one explanation holds: tokens, offsets, special marks, words, truncation, Arrow output."""
 
 import numpy as np
+import pytest
 import pyarrow as pa
 import tiny
 
@@ -21,7 +22,7 @@ def test_offsets_point_into_the_text_and_subwords_merge_into_words(tokenizer):
     assert explanation.words == ["Unbelievably", ",", "the", "engineer", "'", "s", "design", "worked", "."]
     pieces = [i for i, w in enumerate(explanation.word_index) if w == 0]
     assert len(pieces) > 1
-    assert explanation.word_relevance[0] == np.float32(explanation.relevance[pieces].sum())
+    assert explanation.word_relevance[0] == pytest.approx(float(explanation.relevance[pieces].sum()), rel=1e-6)
     for start, end, word in zip(explanation.word_char_start, explanation.word_char_end, explanation.words):
         assert TEXT[start:end] == word
 
@@ -31,6 +32,11 @@ def test_long_texts_are_truncated_and_marked(tokenizer):
     short, long = explainer.explain(["short one", TEXT])
     assert not short.truncated and long.truncated
     assert len(long.tokens) == 8 and long.tokens[-1] == "[SEP]"
+
+
+def test_explanations_come_back_in_input_order(tokenizer, texts):
+    shuffled = [texts[1], texts[2], texts[0]]
+    assert [e.text for e in Explainer(tiny.model("bert"), tokenizer, batch_size=2).explain(shuffled)] == shuffled
 
 
 def test_arrow_table_has_one_row_per_text_with_float32_relevance(tokenizer, texts):
