@@ -1,10 +1,13 @@
 """cp-lrp conserves: summed token relevance equals the target logit, apart from what biases absorb."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import tiny
 
-from lrp import Explainer
+from lrp import CP_LRP, Explainer
+from lrp.inputs import EmbeddingCapture
 
 CASES = [(arch, "sequence-classification") for arch in tiny.ARCHITECTURES] + [
     (arch, "causal-lm") for arch in tiny.DECODERS
@@ -36,3 +39,32 @@ def test_word_relevance_adds_up_to_token_relevance_without_specials(tokenizer, t
         words_total = float(explanation.word_relevance.sum())
         tokens_total = float(explanation.relevance[~np.array(explanation.is_special)].sum())
         assert words_total == pytest.approx(tokens_total, rel=1e-5, abs=1e-6)
+
+
+def _bias_free_gap(composite, model, tokenizer, text):
+    capture = EmbeddingCapture(model)
+    encoding = tokenizer([text], return_tensors="pt")
+    with composite.context(model), capture.hooked():
+        logit = model(**encoding).logits[0].max()
+        logit.backward()
+    relevance = float((capture.original * capture.leaf.grad).sum())
+    return abs(float(logit) - relevance) / abs(float(logit))
+
+
+@pytest.mark.parametrize(
+    "without", [{"attention": None}, {"norms": False}, {"activations": False}], ids=["AH", "LN", "identity"]
+)
+def test_every_rule_is_needed_for_conservation(without, tokenizer, texts):
+    model = tiny.model("bert", biases=False)
+    assert _bias_free_gap(CP_LRP, model, tokenizer, texts[0]) <= 1e-4
+    assert _bias_free_gap(replace(CP_LRP, **without), model, tokenizer, texts[0]) > 1e-2
+
+
+@pytest.mark.parametrize("architecture", ["bert", "llama", "modernbert"])
+def test_eager_and_sdpa_attention_give_the_same_relevance(architecture, tokenizer, texts):
+    eager, sdpa = (
+        Explainer(tiny.model(architecture, attn_implementation=impl), tokenizer).explain(texts)
+        for impl in ("eager", "sdpa")
+    )
+    for a, b in zip(eager, sdpa):
+        np.testing.assert_allclose(a.relevance, b.relevance, rtol=1e-4, atol=1e-6)
