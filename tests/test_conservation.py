@@ -48,7 +48,7 @@ def _bias_free_gap(composite, model, tokenizer, text):
         logit = model(**encoding).logits[0].max()
         logit.backward()
     relevance = float((capture.original * capture.leaf.grad).sum())
-    return abs(float(logit) - relevance) / abs(float(logit))
+    return abs(logit.item() - relevance) / abs(logit.item())
 
 
 @pytest.mark.parametrize(
