@@ -41,26 +41,13 @@ def identity_ratio(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return torch.nan_to_num_(y / x, nan=0.0, posinf=0.0, neginf=0.0)
 
 
-class _IdentityRuleFunction(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x: torch.Tensor, forward: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
-        y = forward(x)
-        ctx.save_for_backward(identity_ratio(x, y))
-        return y
-
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor):
-        (ratio,) = ctx.saved_tensors
-        return grad * ratio, None
-
-
 class _BypassFunction(torch.autograd.Function):
     """Returns ``y`` unchanged but sends the identity-rule gradient to ``x`` and none through ``y``."""
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         ctx.save_for_backward(identity_ratio(x, y))
-        return y.clone()
+        return y.view_as(y)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
@@ -101,7 +88,7 @@ class IdentityRule(Rule):
     name = "identity"
 
     def wrap(self, module: nn.Module, forward: Callable) -> Callable:
-        return lambda x: _IdentityRuleFunction.apply(x, forward)
+        return lambda x: bypass_activation(x, forward(x.detach()))
 
 
 class NormRule(Rule):
