@@ -52,8 +52,7 @@ def main() -> None:
     }
     cp = explainers["cp-lrp"]
     model, batch = cp.model, texts()
-    encoding, _ = cp._encode(batch)
-    inputs = cp._model_inputs(encoding)
+    inputs = cp._model_inputs(cp.encode(batch))
     assert tuple(inputs["input_ids"].shape) == (BATCH, TOKENS), inputs["input_ids"].shape
 
     def inference():

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from transformers import BatchEncoding, PreTrainedModel, PreTrainedTokenizerBase
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from .composites import ATTN_LRP, CP_LRP, GRADIENT, Composite
 from .errors import LRPError, TargetError, UnsupportedArchitectureError
+from .encoding import Encoded, check_prompt, collate, encode, length_batches
 from .explanation import Explanation
 from .inputs import EmbeddingCapture
 from .loading import is_causal_lm, load_model, resolve_dtype
@@ -44,6 +45,7 @@ class Explainer:
         max_length: int = 512,
         batch_size: int = 16,
         ig_steps: int = 50,
+        prompt: str | None = None,
         self_check: bool = True,
     ) -> None:
         if method not in METHODS:
@@ -55,7 +57,8 @@ class Explainer:
         resolve_dtype(model.dtype)
         self.model, self.tokenizer, self.method = model.eval(), tokenizer, method
         self.composite = METHODS[method]
-        self.max_length, self.batch_size, self.ig_steps = max_length, batch_size, ig_steps
+        check_prompt(prompt)
+        self.max_length, self.batch_size, self.ig_steps, self.prompt = max_length, batch_size, ig_steps, prompt
         self.causal_lm = is_causal_lm(model)
         self._forward_inputs = set(inspect.signature(model.forward).parameters) & set(MODEL_INPUTS)
         self._needs_self_check = self_check and self.composite is CP_LRP
@@ -94,50 +97,39 @@ class Explainer:
     def rules(self) -> dict[str, str]:
         return self.composite.describe()
 
-    def explain(self, texts: Sequence[str], targets: Target | Sequence[Target] = None) -> list[Explanation]:
-        """Explain each text for its target: the predicted class (``None``), a class index or label
-        name, or for causal LMs a next token (``" Yes"``) or token id. One target or one per text."""
+    def encode(self, texts: Sequence[str]) -> list[Encoded]:
+        """Tokenise (and place into ``prompt`` when one is set); checks every text first."""
         texts = list(texts)
-        per_text = list(targets) if isinstance(targets, (list, tuple)) else [targets] * len(texts)
-        if len(per_text) != len(texts):
-            raise TargetError(f"{len(per_text)} targets given for {len(texts)} texts")
         for row, text in enumerate(texts):
             if not isinstance(text, str) or not text.strip():
                 raise LRPError(f"text {row} is empty or not a string: {text!r}")
-        if self._needs_self_check and texts:
-            self._self_check(texts[0])
-        order = sorted(range(len(texts)), key=lambda row: len(texts[row]))  # similar lengths: less padding
-        results: list[Explanation | None] = [None] * len(texts)
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
-            batch = self._explain_batch([texts[row] for row in rows], [per_text[row] for row in rows])
+        return encode(self.tokenizer, texts, self.max_length, self.prompt)
+
+    def explain(self, texts: Sequence[str], targets: Target | Sequence[Target] = None) -> list[Explanation]:
+        """Explain each text for its target: the predicted class (``None``), a class index or label
+        name, or for causal LMs a next token (``" Yes"``) or token id. One target or one per text."""
+        return self.explain_encoded(self.encode(texts), targets)
+
+    def explain_encoded(
+        self, records: Sequence[Encoded], targets: Target | Sequence[Target] = None
+    ) -> list[Explanation]:
+        """Explain already tokenised texts (from :meth:`encode`), in batches of similar length."""
+        records = list(records)
+        per_text = list(targets) if isinstance(targets, (list, tuple)) else [targets] * len(records)
+        if len(per_text) != len(records):
+            raise TargetError(f"{len(per_text)} targets given for {len(records)} texts")
+        if self._needs_self_check and records:
+            self._self_check(records[0])
+        results: list[Explanation | None] = [None] * len(records)
+        for rows in length_batches([len(r) for r in records], self.batch_size):
+            batch = self._explain_batch([records[row] for row in rows], [per_text[row] for row in rows])
             for row, explanation in zip(rows, batch):
                 results[row] = explanation
         return results
 
-    def _encode(self, texts: list[str]) -> tuple[BatchEncoding, list[bool]]:
-        encoding = self.tokenizer(
-            texts,
-            padding=True,
-            truncation=True,
-            max_length=self.max_length,
-            return_overflowing_tokens=True,
-            return_offsets_mapping=True,
-            return_special_tokens_mask=True,
-            return_tensors="pt",
-            padding_side="right",
-        )
-        sample = encoding.pop("overflow_to_sample_mapping").tolist()
-        first = [row for row, s in enumerate(sample) if row == 0 or sample[row - 1] != s]
-        truncated = [sample.count(s) > 1 for s in range(len(texts))]
-        word_ids = [encoding.word_ids(row) for row in first]
-        kept = BatchEncoding({key: value[first] for key, value in encoding.items()})
-        kept["word_ids"] = word_ids
-        return kept, truncated
-
-    def _model_inputs(self, encoding: BatchEncoding) -> dict[str, torch.Tensor]:
-        device = self.model.device
-        return {key: encoding[key].to(device) for key in self._forward_inputs if key in encoding}
+    def _model_inputs(self, records: list[Encoded]) -> dict[str, torch.Tensor]:
+        batch = collate(records, self.tokenizer.pad_token_id, self.model.device)
+        return {key: value for key, value in batch.items() if key in self._forward_inputs}
 
     def _logits(self, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
         """(batch, classes) for classifiers; (batch, vocab) at each text's last token for causal LMs."""
@@ -173,17 +165,16 @@ class Explainer:
             return self.tokenizer.decode([target])
         return str(self.model.config.id2label.get(target, target))
 
-    def _explain_batch(self, texts: list[str], targets: list[Target]) -> list[Explanation]:
-        encoding, truncated = self._encode(texts)
-        inputs = self._model_inputs(encoding)
+    def _explain_batch(self, records: list[Encoded], targets: list[Target]) -> list[Explanation]:
+        inputs = self._model_inputs(records)
         if self.method == "ig":
             relevance, logits, chosen = self._integrated_gradients(inputs, targets)
         else:
             relevance, logits, chosen = self._gradient_times_input(inputs, targets)
-        relevance = relevance * inputs["attention_mask"].float()
+        relevance = (relevance * inputs["attention_mask"].float()).detach().cpu().numpy()
         return [
-            self._explanation(row, text, encoding, truncated[row], relevance[row], logits[row], chosen[row])
-            for row, text in enumerate(texts)
+            self._explanation(record, relevance[row, : len(record)], logits[row], int(chosen[row]))
+            for row, record in enumerate(records)
         ]
 
     def _gradient_times_input(self, inputs, targets):
@@ -220,38 +211,35 @@ class Explainer:
             original = capture.original.float()[:batch]
         return (original * total).sum(-1), logits, chosen
 
-    def _explanation(self, row, text, encoding, truncated, relevance, logits, target) -> Explanation:
-        length = int(encoding["attention_mask"][row].sum())
-        word_ids = encoding["word_ids"][row][:length]
-        offsets = encoding["offset_mapping"][row][:length].tolist()
-        special = encoding["special_tokens_mask"][row][:length].bool().tolist()
-        token_relevance = relevance[:length].detach().cpu().numpy().astype(np.float32)
-        word_index, spans, word_relevance, span_of_word = [], [], [], {}
-        for position, word in enumerate(word_ids):
-            if word is None or special[position]:
+    def _explanation(self, record: Encoded, relevance: np.ndarray, logits: torch.Tensor, target: int) -> Explanation:
+        spans: list[list[int]] = []
+        word_relevance: list[float] = []
+        word_index: list[int | None] = []
+        span_of_word: dict[int, int] = {}
+        for position, word in enumerate(record.word_ids):
+            if word is None:
                 word_index.append(None)
                 continue
             if word not in span_of_word:
                 span_of_word[word] = len(spans)
-                spans.append([offsets[position][0], offsets[position][1]])
+                spans.append([record.char_start[position], record.char_end[position]])
                 word_relevance.append(0.0)
             index = span_of_word[word]
-            spans[index][1] = offsets[position][1]
-            word_relevance[index] += float(token_relevance[position])
+            spans[index][1] = record.char_end[position]
+            word_relevance[index] += float(relevance[position])
             word_index.append(index)
-        ids = encoding["input_ids"][row][:length].tolist()
-        target = int(target)
         return Explanation(
-            text=text,
+            text=record.text,
             method=self.method,
-            tokens=self.tokenizer.convert_ids_to_tokens(ids),
-            token_ids=ids,
-            char_start=[start for start, _ in offsets],
-            char_end=[end for _, end in offsets],
-            is_special=special,
+            tokens=self.tokenizer.convert_ids_to_tokens(record.input_ids),
+            token_ids=record.input_ids,
+            char_start=record.char_start,
+            char_end=record.char_end,
+            is_special=record.is_special,
+            is_template=record.is_template,
             word_index=word_index,
-            relevance=token_relevance,
-            words=[text[start:end] for start, end in spans],
+            relevance=relevance,
+            words=[record.text[start:end] for start, end in spans],
             word_char_start=[start for start, _ in spans],
             word_char_end=[end for _, end in spans],
             word_relevance=np.asarray(word_relevance, dtype=np.float32),
@@ -259,17 +247,17 @@ class Explainer:
             target_label=self._target_label(target),
             target_logit=float(logits[target]),
             prediction=int(logits.argmax()),
-            truncated=truncated,
+            truncated=record.truncated,
         )
 
-    def _self_check(self, text: str) -> None:
+    def _self_check(self, record: Encoded) -> None:
         """Once per explainer: with every bias zeroed, cp-lrp must conserve up to float error.
 
         This is what catches a part of an unknown architecture that the rules do not reach (an inline
         function, a new norm): there, relevance would silently leak instead of summing to the logit.
         """
         with _biases_zeroed(self.model):
-            explanation = self._explain_batch([text], [None])[0]
+            explanation = self._explain_batch([record], [None])[0]
         scale = float(np.abs(explanation.relevance).sum()) + abs(explanation.target_logit)
         tolerance = SELF_CHECK_TOLERANCE.get(self.model.dtype, 1e-4) * max(scale, 1e-12)
         if abs(explanation.conservation_gap) > tolerance:

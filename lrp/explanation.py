@@ -12,7 +12,8 @@ import pyarrow as pa
 class Explanation:
     """Relevance of every token of one text for one target logit.
 
-    ``relevance`` holds one float32 per token (specials included, padding never present);
+    ``relevance`` holds one float32 per token (specials included, padding never present); tokens of
+    a prompt template are marked ``is_template`` and have no character offsets;
     ``word_relevance`` sums the subwords of each word (relevance is additive). Conservation:
     ``relevance_sum + conservation_gap == target_logit``; the gap is what biases absorbed (for
     ``cp-lrp``), the softmax leak (``gxi``, ``attnlrp``) or ``F(baseline)`` plus quadrature error (``ig``).
@@ -22,9 +23,10 @@ class Explanation:
     method: str
     tokens: list[str]
     token_ids: list[int]
-    char_start: list[int]
-    char_end: list[int]
+    char_start: list[int | None]
+    char_end: list[int | None]
     is_special: list[bool]
+    is_template: list[bool]
     word_index: list[int | None]
     relevance: np.ndarray
     words: list[str]
@@ -62,6 +64,7 @@ ARROW_SCHEMA = pa.schema(
         ("char_start", pa.list_(pa.int32())),
         ("char_end", pa.list_(pa.int32())),
         ("is_special", pa.list_(pa.bool_())),
+        ("is_template", pa.list_(pa.bool_())),
         ("word_index", pa.list_(pa.int32())),
         ("relevance", pa.list_(pa.float32())),
         ("words", pa.list_(pa.string())),

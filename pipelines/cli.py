@@ -64,6 +64,9 @@ def explain(
         str | None,
         typer.Option(help="Class index or label name; for causal LMs a next token such as ' Yes'. Default: predicted."),
     ] = None,
+    prompt: Annotated[
+        str | None, typer.Option(help="Template with {text} for causal LMs, e.g. 'Profile: {text} Hire? Answer:'.")
+    ] = None,
     dtype: Annotated[str, typer.Option(help="float32, or bfloat16 (GPU). float16 is refused.")] = "float32",
     device: Annotated[str | None, typer.Option(help="torch device, e.g. cuda:0. Default: cpu.")] = None,
     max_length: Annotated[int, typer.Option(min=2, help="Longer texts are truncated (and marked so).")] = 512,
@@ -89,7 +92,10 @@ def explain(
                 style="dim",
             )
         explainer = Explainer.from_pretrained(
-            model, method, dtype=dtype, device=device, num_labels=num_labels, max_length=max_length, ig_steps=ig_steps
+            model, method, dtype=dtype, device=device, num_labels=num_labels,
+            max_length=max_length,
+            ig_steps=ig_steps,
+            prompt=prompt,
         )
         explanations = explainer.explain(texts, parsed_target)
     except LRPError as error:

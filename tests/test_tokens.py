@@ -46,3 +46,19 @@ def test_arrow_table_has_one_row_per_text_with_float32_relevance(tokenizer, text
     assert table.schema.field("relevance").type == pa.list_(pa.float32())
     assert table.column("relevance")[1].as_py() == explanations[1].relevance.tolist()
     assert table.to_pylist()[0]["words"] == explanations[0].words
+
+
+def test_prompt_template_tokens_are_marked_and_offsets_index_the_text(tokenizer):
+    prompt = "Profile: {text} Hire this person? Answer:"
+    explainer = Explainer(tiny.model("llama", task="causal-lm"), tokenizer, prompt=prompt)
+    explanation = explainer.explain(["She codes well."], " Yes")[0]
+    template = [t for t, flag in zip(explanation.tokens, explanation.is_template) if flag]
+    assert template == ["profile", ":", "hire", "this", "person", "?", "answer", ":"]
+    assert explanation.words == ["She", "codes", "well", "."]
+    assert all(s is None for s, flag in zip(explanation.char_start, explanation.is_template) if flag)
+    assert explanation.text == "She codes well."
+
+
+def test_a_prompt_without_its_text_slot_is_refused(tokenizer):
+    with pytest.raises(ValueError, match="must contain {text} exactly once"):
+        Explainer(tiny.model("gpt2", task="causal-lm"), tokenizer, prompt="Hire? Answer:")
