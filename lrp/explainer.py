@@ -247,6 +247,7 @@ class Explainer:
             target_label=self._target_label(target),
             target_logit=float(logits[target]),
             prediction=int(logits.argmax()),
+            probabilities=None if self.causal_lm else torch.softmax(logits, -1).tolist(),
             truncated=record.truncated,
         )
 

@@ -37,6 +37,7 @@ class Explanation:
     target_label: str
     target_logit: float
     prediction: int
+    probabilities: list[float] | None  # class probabilities (classifiers); None for causal LMs
     truncated: bool
     relevance_sum: float = field(init=False)
     conservation_gap: float = field(init=False)
@@ -75,6 +76,7 @@ ARROW_SCHEMA = pa.schema(
         ("target_label", pa.string()),
         ("target_logit", pa.float64()),
         ("prediction", pa.int64()),
+        ("probabilities", pa.list_(pa.float32())),
         ("truncated", pa.bool_()),
         ("relevance_sum", pa.float64()),
         ("conservation_gap", pa.float64()),

@@ -15,6 +15,8 @@ from rich.console import Console
 from lrp import METHODS, Explainer, LRPError, bundled_model_path, to_arrow
 from lrp.heatmap import print_heatmaps
 
+from .config import ConfigError, load_config
+
 app = typer.Typer(
     help="Audit transformers for reliance on sensitive features with conservative LRP.",
     no_args_is_help=True,
@@ -92,7 +94,11 @@ def explain(
                 style="dim",
             )
         explainer = Explainer.from_pretrained(
-            model, method, dtype=dtype, device=device, num_labels=num_labels,
+            model,
+            method,
+            dtype=dtype,
+            device=device,
+            num_labels=num_labels,
             max_length=max_length,
             ig_steps=ig_steps,
             prompt=prompt,
@@ -110,3 +116,23 @@ def explain(
 
         pq.write_table(to_arrow(explanations), output, compression="zstd")
         stderr.print(f"wrote {len(explanations)} explanations to {output}")
+
+
+@app.command()
+def scan(
+    config: Annotated[Path, typer.Argument(help="YAML scan config (see configs/example-scan.yaml).")],
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a key: --set attribution.batch_size=32 (repeatable)."),
+    ] = None,
+) -> None:
+    """Attribute every row of a dataset on a Ray cluster and write per-token relevance to Parquet.
+
+    Rerunning the same command resumes an interrupted scan; a complete one is not redone.
+    """
+    from .scan import run_scan
+
+    try:
+        run_scan(load_config(config, overrides or []), stderr)
+    except (ConfigError, LRPError) as error:
+        fail(str(error))

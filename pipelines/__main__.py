@@ -1,0 +1,5 @@
+"""``python -m pipelines`` is the ``lrp-audit`` command."""
+
+from .cli import app
+
+app(prog_name="lrp-audit")

@@ -1,0 +1,155 @@
+"""Scan configuration: YAML plus ``--set key.path=value`` overrides, validated in full before any work.
+
+Every error names the key (``attribution.batch_size``), and a config can never write outside
+``runtime.output_dir``: ``runtime.run_id`` is a single, plain path part.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from lrp.encoding import TEXT_SLOT
+from lrp.explainer import METHODS
+
+PATH_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+class ConfigError(ValueError):
+    """A config that cannot run; the message names the key or path."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class ModelSection(Section):
+    name: str = Field(description="Hub id or local folder.")
+    revision: str | None = None
+    dtype: Literal["float32", "bfloat16"] = "float32"
+    task: Literal["auto", "sequence-classification", "causal-lm"] = "auto"
+    num_labels: int | None = Field(default=None, ge=1)
+    trust_remote_code: bool = False
+
+
+class DatasetSection(Section):
+    name: str = Field(description="Hub id, local parquet/csv/json(l) file or glob, or a save_to_disk folder.")
+    config: str | None = None
+    split: str = "train"
+    revision: str | None = None
+    text_column: str = "text"
+    text_pair_column: str | None = None
+    label_column: str | None = None
+    id_column: str | None = None
+    limit: int | None = Field(default=None, ge=1)
+
+
+class AttributionSection(Section):
+    method: str = "cp-lrp"
+    target: int | str | None = None
+    prompt: str | None = None
+    max_length: int = Field(default=512, ge=2)
+    batch_size: int = Field(default=16, ge=1)
+    ig_steps: int = Field(default=50, ge=1)
+
+    @field_validator("method")
+    @classmethod
+    def _known_method(cls, value: str) -> str:
+        if value not in METHODS:
+            raise ValueError(f"unknown method {value!r}; choose one of {', '.join(METHODS)}")
+        return value
+
+    @field_validator("prompt")
+    @classmethod
+    def _one_slot(cls, value: str | None) -> str | None:
+        if value is not None and value.count(TEXT_SLOT) != 1:
+            raise ValueError(f"must contain {TEXT_SLOT} exactly once")
+        return value
+
+
+class RuntimeSection(Section):
+    ray_address: str | None = None
+    num_workers: int | None = Field(default=None, ge=1)
+    output_dir: str = "runs"
+    run_id: str | None = None
+    shard_rows: int = Field(default=1000, ge=1)
+
+    @field_validator("run_id")
+    @classmethod
+    def _plain_path_part(cls, value: str | None) -> str | None:
+        if value is not None and (not PATH_PART.match(value) or value in (".", "..") or ".." in value):
+            raise ValueError("must be a plain name (letters, digits, '.', '_', '-'; no '..' or separators)")
+        return value
+
+
+class ScanConfig(Section):
+    model: ModelSection
+    dataset: DatasetSection
+    attribution: AttributionSection = AttributionSection()
+    runtime: RuntimeSection = RuntimeSection()
+
+    @model_validator(mode="after")
+    def _no_text_pairs_yet(self) -> "ScanConfig":
+        if self.dataset.text_pair_column is not None:
+            raise ValueError("dataset.text_pair_column: text pairs are not supported by the scan yet")
+        return self
+
+    def identity(self) -> dict[str, Any]:
+        """What defines the result: everything but where and how it runs."""
+        return self.model_dump(exclude={"runtime": {"ray_address", "num_workers", "output_dir", "run_id"}})
+
+    def identity_hash(self) -> str:
+        canonical = json.dumps(self.identity(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    @property
+    def run_id(self) -> str:
+        return self.runtime.run_id or f"scan-{self.identity_hash()[:12]}"
+
+    @property
+    def run_dir(self) -> Path:
+        return Path(self.runtime.output_dir) / self.run_id
+
+
+def _set(tree: dict, dotted: str, raw: str) -> None:
+    keys = dotted.split(".")
+    node = tree
+    for depth, key in enumerate(keys[:-1]):
+        child = node.setdefault(key, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"--set {dotted}: {'.'.join(keys[: depth + 1])} is not a section")
+        node = child
+    node[keys[-1]] = yaml.safe_load(raw) if raw != "" else None
+
+
+def load_config(path: str | Path, overrides: list[str] = ()) -> ScanConfig:
+    """Read YAML, apply ``key.path=value`` overrides (values parsed as YAML), validate everything."""
+    path = Path(path)
+    try:
+        tree = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as error:
+        raise ConfigError(f"config {path}: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"config {path} is not valid YAML: {error}") from None
+    if not isinstance(tree, dict):
+        raise ConfigError(f"config {path} must be a mapping of sections (model, dataset, ...)")
+    for override in overrides:
+        key, sep, value = override.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--set {override!r}: expected key.path=value")
+        _set(tree, key.strip(), value)
+    try:
+        return ScanConfig.model_validate(tree)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        key = ".".join(str(part) for part in problem["loc"]) or "config"
+        message = problem["msg"].removeprefix("Value error, ")
+        if problem["type"] == "extra_forbidden":
+            message = "unknown key"
+        raise ConfigError(f"{key}: {message} (in {path})") from None

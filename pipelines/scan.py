@@ -1,0 +1,240 @@
+"""The scan: plan shards -> tokenise (CPU tasks) -> attribute and write (model actors) -> manifest.
+
+Reruns are cheap and safe: shards whose files exist are skipped, so a killed scan resumes where it
+stopped, and a complete run with the same config does no model work at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import platform
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from lrp import LRPError
+from lrp.composites import Composite
+from lrp.explainer import METHODS
+
+from . import sources
+from .config import ConfigError, ScanConfig
+from .stages import Attribute, tokenize
+from .tables import shard_done, shard_metadata, write_json_atomic
+
+PACKAGES = ("lrp-audit", "torch", "transformers", "ray", "pyarrow", "datasets", "tokenizers")
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    run_dir: Path
+    status: str  # complete | unchanged
+    input_rows: int
+    examples: int
+    errors: int
+    shards_done_now: int
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _versions() -> dict[str, str | None]:
+    found = {}
+    for package in PACKAGES:
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = None
+    return found | {"python": platform.python_version()}
+
+
+def _model_facts(config: ScanConfig) -> dict:
+    """Checks that the model and tokenizer load (config and tokenizer only, no weights); their hash."""
+    from transformers import AutoConfig, AutoTokenizer
+
+    section = config.model
+    options = {"revision": section.revision, "trust_remote_code": section.trust_remote_code}
+    try:
+        model_config = AutoConfig.from_pretrained(section.name, **options)
+        tokenizer = AutoTokenizer.from_pretrained(section.name, **options)
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"model.name: {section.name} cannot be loaded: {error}") from None
+    target = config.attribution.target
+    causal = config.model.task == "causal-lm" or (
+        config.model.task == "auto" and any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in model_config.architectures or [])
+    )
+    if isinstance(target, str) and causal and len(tokenizer.encode(target, add_special_tokens=False)) != 1:
+        raise ConfigError(f"attribution.target: {target!r} is not exactly one token for {section.name}")
+    if isinstance(target, str) and not causal and target not in (model_config.label2id or {}):
+        raise ConfigError(f"attribution.target: {target!r} is not a label of {section.name}")
+    canonical = json.dumps(model_config.to_diff_dict(), sort_keys=True, default=str)
+    return {
+        "name": section.name,
+        "revision": section.revision or getattr(model_config, "_commit_hash", None),
+        "config_sha256": hashlib.sha256(canonical.encode()).hexdigest(),
+        "dtype": section.dtype,
+    }
+
+
+def _rules(method: str) -> dict:
+    composite: Composite = METHODS[method]
+    return {"method": method, "rules": composite.describe()}
+
+
+def _existing_manifest(run_dir: Path, identity: str) -> dict | None:
+    path = run_dir / "manifest.json"
+    if not path.exists():
+        return None
+    manifest = json.loads(path.read_text())
+    if manifest.get("config_sha256") != identity:
+        raise ConfigError(
+            f"runtime.run_id: {run_dir} holds a run with a different config; choose another run_id or output_dir"
+        )
+    return manifest
+
+
+def _start_ray(config: ScanConfig) -> bool:
+    """Attach to ``runtime.ray_address`` / ``RAY_ADDRESS``, or start a local Ray; True if we started it."""
+    import ray
+
+    if ray.is_initialized():
+        return False
+    address = config.runtime.ray_address or os.environ.get("RAY_ADDRESS")
+    ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    return True
+
+
+def _pool(config: ScanConfig) -> dict:
+    """One actor per GPU when GPUs exist; otherwise CPU actors that leave room for the read tasks."""
+    import ray
+
+    resources = ray.cluster_resources()
+    gpus, cpus = int(resources.get("GPU", 0)), int(resources.get("CPU", 1))
+    if gpus:
+        workers = config.runtime.num_workers or gpus
+        return {"concurrency": workers, "num_gpus": 1, "num_cpus": 0.5, "threads": None, "resources": resources}
+    workers = config.runtime.num_workers or 1
+    threads = max(1, cpus // workers)
+    return {"concurrency": workers, "num_gpus": 0, "num_cpus": 0.5, "threads": threads, "resources": resources}
+
+
+def run_scan(config: ScanConfig, console: Console | None = None) -> ScanResult:
+    """Run (or resume) the scan described by ``config``; returns what it found."""
+    console = console or Console(stderr=True)
+    identity = config.identity_hash()
+    run_dir = config.run_dir
+    plan = sources.plan(config.dataset, config.runtime.shard_rows)
+    model = _model_facts(config)
+    previous = _existing_manifest(run_dir, identity)
+    if previous and previous.get("status") == "complete":
+        console.print(f"{run_dir}: already complete with this config; no model work done.")
+        counts = previous["counts"]
+        return ScanResult(run_dir, "unchanged", counts["input_rows"], counts["examples"], counts["errors"], 0)
+
+    manifest = {
+        "run_id": config.run_id,
+        "status": "running",
+        "config_sha256": identity,
+        "config": config.model_dump(),
+        "model": model,
+        "dataset": {
+            "name": config.dataset.name,
+            "config": config.dataset.config,
+            "split": config.dataset.split,
+            "revision": config.dataset.revision,
+            "fingerprint": plan.fingerprint,
+            "limit": config.dataset.limit,
+        },
+        "attribution": _rules(config.attribution.method)
+        | {"target": config.attribution.target, "max_length": config.attribution.max_length},
+        "versions": _versions(),
+        "started_at": (previous or {}).get("started_at", _now()),
+        "resumed_at": _now() if previous else None,
+        "shards": len(plan.shards),
+    }
+    write_json_atomic(manifest, run_dir / "manifest.json")
+    pending = [shard for shard in plan.shards if not shard_done(run_dir, shard.shard_id)]
+    started_ray = False
+    try:
+        if pending:
+            started_ray = _start_ray(config)
+            pool = _pool(config)
+            manifest["ray"] = {"resources": pool.pop("resources"), **pool}
+            _execute(config, pending, run_dir, pool, console)
+        manifest |= _totals(run_dir, plan)
+        manifest["status"] = "complete"
+    except BaseException:
+        manifest["status"] = "failed"
+        raise
+    finally:
+        manifest["ended_at"] = _now()
+        write_json_atomic(manifest, run_dir / "manifest.json")
+        if started_ray:
+            import ray
+
+            ray.shutdown()
+    counts = manifest["counts"]
+    console.print(
+        f"scan complete: {counts['examples']} examples, {counts['errors']} errors, {counts['tokens']} tokens "
+        f"({len(pending)} of {len(plan.shards)} shards done now) -> {run_dir}"
+    )
+    return ScanResult(run_dir, "complete", counts["input_rows"], counts["examples"], counts["errors"], len(pending))
+
+
+def _execute(config: ScanConfig, pending: list, run_dir: Path, pool: dict, console: Console) -> None:
+    import ray.data
+
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False
+    context.print_on_execution_start = False
+    plain = config.model_dump()
+    dataset = ray.data.from_items([shard.to_row() for shard in pending], override_num_blocks=len(pending))
+    # Fewer CPUs than the actors ask for keeps Ray from fusing tokenising into the model actors.
+    dataset = dataset.map_batches(tokenize, batch_size=1, num_cpus=0.25, fn_kwargs={"config": plain})
+    dataset = dataset.map_batches(
+        Attribute,
+        batch_size=1,
+        compute=ray.data.ActorPoolStrategy(size=pool["concurrency"]),  # dead actors restart, tasks retry
+        num_cpus=pool["num_cpus"],
+        num_gpus=pool["num_gpus"],
+        fn_constructor_kwargs={"config": plain, "run_dir": str(run_dir), "threads": pool["threads"]},
+    )
+    total = sum(shard.num_rows for shard in pending)
+    columns = [
+        TextColumn("scanning"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("rows  {task.fields[rate]:.1f} examples/s"),
+        TimeElapsedColumn(),
+    ]
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("scan", total=total, rate=0.0)
+        for row in dataset.iter_rows():
+            progress.update(task, advance=row["input_rows"])
+            elapsed = progress.tasks[0].elapsed or 1e-9
+            progress.update(task, rate=progress.tasks[0].completed / elapsed)
+
+
+def _totals(run_dir: Path, plan: sources.Plan) -> dict:
+    """Counts over every shard's files (this session's and earlier ones'); checks no row was lost."""
+    keys = ("input_rows", "examples", "errors", "tokens", "padded_tokens")
+    counts = dict.fromkeys(keys, 0)
+    for shard in plan.shards:
+        recorded = shard_metadata(run_dir, shard.shard_id)
+        for key in keys:
+            counts[key] += recorded[key]
+    if counts["examples"] + counts["errors"] != plan.num_rows or counts["input_rows"] != plan.num_rows:
+        raise LRPError(
+            f"row count mismatch: {plan.num_rows} input rows, {counts['examples']} examples + "
+            f"{counts['errors']} errors"
+        )
+    padding = 1 - counts["tokens"] / counts["padded_tokens"] if counts["padded_tokens"] else 0.0
+    return {"counts": counts, "padding_fraction": round(padding, 6)}

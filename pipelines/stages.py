@@ -1,0 +1,229 @@
+"""The two Ray Data stages of a scan, one shard per call.
+
+``Tokenize`` runs as CPU tasks ahead of the model: it reads the shard, sorts bad rows into errors
+and tokenises the rest. ``Attribute`` is a callable class, so each actor loads the model once; it
+explains the shard, writes the shard's three Parquet files and returns one summary row.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import torch
+
+from lrp import Explainer
+from lrp.encoding import encode, length_batches
+from lrp.loading import load_model
+
+from .sources import Shard, read_shard
+from .tables import ERRORS, EXAMPLES, TOKENS, shard_path, write_atomic
+
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@cache
+def _tokenizer(name: str, revision: str | None, trust_remote_code: bool):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(name, revision=revision, trust_remote_code=trust_remote_code)
+
+
+def _example_ids(table: pa.Table, shard: Shard, id_column: str | None) -> list[str]:
+    if id_column is None:
+        return [str(shard.first_row + row) for row in range(table.num_rows)]
+    return [None if value is None else str(value) for value in table.column(id_column).to_pylist()]
+
+
+def _text_problem(value) -> str | None:
+    if value is None:
+        return "null"
+    if not isinstance(value, str):
+        return f"not text ({type(value).__name__})"
+    if not value.strip():
+        return "empty"
+    return None
+
+
+def tokenize(batch: dict, config: dict) -> dict:
+    """One shard descriptor in; one row out holding the shard's tokenised records and its bad rows."""
+    shard = Shard(**{key: value[0].item() if hasattr(value[0], "item") else value[0] for key, value in batch.items()})
+    data, model = config["dataset"], config["model"]
+    columns = [c for c in (data["text_column"], data["label_column"], data["id_column"]) if c]
+    table = read_shard(shard, list(dict.fromkeys(columns)))
+    ids = _example_ids(table, shard, data["id_column"])
+    texts = table.column(data["text_column"]).to_pylist()
+    labels = table.column(data["label_column"]).to_pylist() if data["label_column"] else [None] * len(texts)
+    good, errors = [], []
+    for row, (example_id, text) in enumerate(zip(ids, texts)):
+        problem = "null id" if example_id is None else _text_problem(text)
+        if problem:
+            errors.append((example_id or f"row {shard.first_row + row}", "invalid_text", f"text is {problem}"))
+        else:
+            good.append(row)
+    tokenizer = _tokenizer(model["name"], model["revision"], model["trust_remote_code"])
+    records = []
+    try:
+        records = encode(tokenizer, [texts[r] for r in good], config["attribution"]["max_length"],
+                         config["attribution"]["prompt"])
+    except Exception:  # one bad row must not fail the shard: find it
+        kept = []
+        for row in good:
+            try:
+                records += encode(tokenizer, [texts[row]], config["attribution"]["max_length"],
+                                  config["attribution"]["prompt"])
+                kept.append(row)
+            except Exception as error:
+                errors.append((ids[row], "tokenizer", f"{type(error).__name__}: {error}"))
+        good = kept
+    payload = {
+        "shard": shard,
+        "ids": [ids[r] for r in good],
+        "labels": [None if labels[r] is None else str(labels[r]) for r in good],
+        "records": records,
+        "errors": errors,
+        "input_rows": table.num_rows,
+    }
+    return {"shard_id": [shard.shard_id], "payload": [pickle.dumps(payload)]}
+
+
+class Attribute:
+    """A pool of these holds the model: one actor per GPU, or CPU actors with fractional CPUs."""
+
+    def __init__(self, config: dict, run_dir: str, threads: int | None = None) -> None:
+        if threads and not torch.cuda.is_available():
+            torch.set_num_threads(threads)
+        model_section, attribution = config["model"], config["attribution"]
+        model, tokenizer = load_model(
+            model_section["name"],
+            task=model_section["task"],
+            dtype=model_section["dtype"],
+            revision=model_section["revision"],
+            num_labels=model_section["num_labels"],
+            trust_remote_code=model_section["trust_remote_code"],
+        )
+        if torch.cuda.is_available():
+            model.to("cuda")
+        self.explainer = Explainer(
+            model,
+            tokenizer,
+            attribution["method"],
+            max_length=attribution["max_length"],
+            batch_size=attribution["batch_size"],
+            ig_steps=attribution["ig_steps"],
+            prompt=attribution["prompt"],
+        )
+        self.target = attribution["target"]
+        self.run_dir = run_dir
+        self.device = str(model.device)
+        self.gpu_ids = [str(gpu) for gpu in _ray_gpu_ids()]
+
+    def __call__(self, batch: dict) -> dict:
+        payload = pickle.loads(batch["payload"][0])
+        shard, records = payload["shard"], payload["records"]
+        explanations, errors = self._explain(records, payload["ids"])
+        errors = payload["errors"] + errors
+        kept = [i for i, e in enumerate(explanations) if e is not None]
+        explained = [explanations[i] for i in kept]
+        ids = [payload["ids"][i] for i in kept]
+        labels = [payload["labels"][i] for i in kept]
+        real = sum(len(records[i]) for i in kept)
+        padded = self._padded_tokens([len(records[i]) for i in kept])
+        counts = {
+            "input_rows": payload["input_rows"],
+            "examples": len(explained),
+            "errors": len(errors),
+            "tokens": real,
+            "padded_tokens": padded,
+        }
+        run_dir = Path(self.run_dir)
+        write_atomic(_tokens_table(ids, explained), shard_path(run_dir, "tokens", shard.shard_id))
+        write_atomic(_errors_table(errors), shard_path(run_dir, "errors", shard.shard_id))
+        write_atomic(
+            _examples_table(ids, labels, explained, self.explainer),
+            shard_path(run_dir, "examples", shard.shard_id),
+            metadata=counts,
+        )
+        return {
+            "shard_id": [shard.shard_id],
+            **{key: [value] for key, value in counts.items()},
+            "device": [self.device],
+            "gpu_ids": [",".join(self.gpu_ids)],
+            "pid": [os.getpid()],
+        }
+
+    def _explain(self, records, ids):
+        """All at once; if that fails, row by row so that one bad row becomes one error."""
+        try:
+            return self.explainer.explain_encoded(records, self.target), []
+        except Exception:
+            explanations, errors = [], []
+            for record, example_id in zip(records, ids):
+                try:
+                    explanations += self.explainer.explain_encoded([record], self.target)
+                except Exception as error:
+                    explanations.append(None)
+                    errors.append((example_id, "model", f"{type(error).__name__}: {error}"))
+            return explanations, errors
+
+    def _padded_tokens(self, lengths: list[int]) -> int:
+        batches = length_batches(lengths, self.explainer.batch_size)
+        return sum(len(rows) * max(lengths[r] for r in rows) for rows in batches)
+
+
+def _ray_gpu_ids() -> list:
+    import ray
+
+    return ray.get_gpu_ids() if ray.is_initialized() else []
+
+
+def _tokens_table(ids, explanations) -> pa.Table:
+    columns = {name: [] for name in TOKENS.names}
+    for example_id, e in zip(ids, explanations):
+        n = len(e.tokens)
+        columns["example_id"] += [example_id] * n
+        columns["position"] += range(n)
+        columns["token"] += e.tokens
+        columns["token_id"] += e.token_ids
+        columns["word_index"] += e.word_index
+        columns["char_start"] += e.char_start
+        columns["char_end"] += e.char_end
+        columns["is_special"] += e.is_special
+        columns["is_template"] += e.is_template
+    relevance = [e.relevance for e in explanations]
+    columns["relevance"] = np.concatenate(relevance) if relevance else np.zeros(0, np.float32)
+    return pa.table(columns, schema=TOKENS)
+
+
+def _examples_table(ids, labels, explanations, explainer: Explainer) -> pa.Table:
+    id2label = getattr(explainer.model.config, "id2label", None) or {}
+    rows = [
+        {
+            "example_id": example_id,
+            "text": e.text,
+            "label": label,
+            "prediction": e.prediction,
+            "prediction_label": str(id2label.get(e.prediction, e.prediction)) if not explainer.causal_lm
+            else explainer.tokenizer.decode([e.prediction]),
+            "probabilities": e.probabilities,
+            "target": e.target,
+            "target_label": e.target_label,
+            "target_logit": e.target_logit,
+            "relevance_sum": e.relevance_sum,
+            "conservation_gap": e.conservation_gap,
+            "num_tokens": len(e.tokens),
+            "truncated": e.truncated,
+        }
+        for example_id, label, e in zip(ids, labels, explanations)
+    ]
+    return pa.Table.from_pylist(rows, schema=EXAMPLES)
+
+
+def _errors_table(errors) -> pa.Table:
+    return pa.Table.from_pylist(
+        [{"example_id": i, "kind": k, "message": m} for i, k, m in errors], schema=ERRORS
+    )

@@ -1,0 +1,83 @@
+"""The output contract: Parquet schemas of a run's tables, and atomic writes.
+
+``<run>/tokens/``, ``<run>/examples/`` and ``<run>/errors/`` hold one file per input shard, named
+by the shard; each is written under a temporary name and renamed, so no reader sees half a file.
+The examples file is written last: its presence marks the shard done.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+TABLES = ("tokens", "errors", "examples")  # write order: examples last marks a shard done
+SHARD_METADATA_KEY = b"lrp_audit.shard"
+
+TOKENS = pa.schema(
+    [
+        ("example_id", pa.string()),
+        ("position", pa.int32()),
+        ("token", pa.string()),
+        ("token_id", pa.int64()),
+        ("word_index", pa.int32()),
+        ("char_start", pa.int32()),
+        ("char_end", pa.int32()),
+        ("relevance", pa.float32()),
+        ("is_special", pa.bool_()),
+        ("is_template", pa.bool_()),
+    ]
+)
+EXAMPLES = pa.schema(
+    [
+        ("example_id", pa.string()),
+        ("text", pa.string()),
+        ("label", pa.string()),
+        ("prediction", pa.int64()),
+        ("prediction_label", pa.string()),
+        ("probabilities", pa.list_(pa.float32())),
+        ("target", pa.int64()),
+        ("target_label", pa.string()),
+        ("target_logit", pa.float64()),
+        ("relevance_sum", pa.float64()),
+        ("conservation_gap", pa.float64()),
+        ("num_tokens", pa.int32()),
+        ("truncated", pa.bool_()),
+    ]
+)
+ERRORS = pa.schema([("example_id", pa.string()), ("kind", pa.string()), ("message", pa.string())])
+SCHEMAS = {"tokens": TOKENS, "examples": EXAMPLES, "errors": ERRORS}
+
+
+def shard_path(run_dir: Path, table: str, shard_id: str) -> Path:
+    return run_dir / table / f"{shard_id}.parquet"
+
+
+def write_atomic(table: pa.Table, path: Path, metadata: dict | None = None) -> None:
+    """zstd Parquet in one row group per million rows, renamed into place when complete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if metadata is not None:
+        table = table.replace_schema_metadata({SHARD_METADATA_KEY: json.dumps(metadata)})
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pq.write_table(table, temporary, compression="zstd", row_group_size=1 << 20)
+    os.replace(temporary, path)
+
+
+def write_json_atomic(payload: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
+    os.replace(temporary, path)
+
+
+def shard_done(run_dir: Path, shard_id: str) -> bool:
+    return shard_path(run_dir, "examples", shard_id).exists()
+
+
+def shard_metadata(run_dir: Path, shard_id: str) -> dict:
+    """Counts a finished shard recorded in its examples file (rows, errors, tokens, padding)."""
+    schema = pq.read_schema(shard_path(run_dir, "examples", shard_id))
+    return json.loads(schema.metadata[SHARD_METADATA_KEY])

@@ -1,0 +1,192 @@
+"""The scan on a local Ray (2 CPUs): output contract, no lost rows, reruns and resume."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+import pytest
+import tiny
+import yaml
+
+from pipelines.config import ConfigError, load_config
+from pipelines.scan import run_scan
+from pipelines.tables import SCHEMAS
+
+GOOD = ["She is a brilliant engineer.", "He said yes to the offer.", "ok", "The nurse checked it twice.", "42"]
+BAD = [None, "", "   "]
+
+
+@pytest.fixture(scope="module")
+def ray_local():
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, object_store_memory=200 * 1024**2)
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tiny-bert")
+    tiny.model("bert").save_pretrained(folder)
+    tiny.tokenizer().save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def rows():
+    texts = (GOOD + BAD) * 6  # 48 rows, 18 of them bad
+    return {"text": texts, "label": [str(i % 2) for i in range(len(texts))], "uid": [f"u{i}" for i in range(len(texts))]}
+
+
+@pytest.fixture
+def data_file(tmp_path, rows):
+    path = tmp_path / "data.parquet"
+    pq.write_table(pa.table(rows), path, row_group_size=20)
+    return path
+
+
+def write_config(tmp_path: Path, model_dir: Path, data: Path, **sections) -> Path:
+    tree = {
+        "model": {"name": str(model_dir)},
+        "dataset": {"name": str(data), "label_column": "label", "id_column": "uid"},
+        "runtime": {"output_dir": str(tmp_path / "runs"), "shard_rows": 8},
+    }
+    for section, values in sections.items():
+        tree.setdefault(section, {}).update(values)
+    path = tmp_path / "scan.yaml"
+    path.write_text(yaml.safe_dump(tree))
+    return path
+
+
+def read(run_dir: Path, table: str) -> pa.Table:
+    return pq.read_table(run_dir / table, schema=SCHEMAS[table]).sort_by("example_id")
+
+
+def test_tables_follow_the_output_contract(ray_local, tmp_path, model_dir, data_file):
+    result = run_scan(load_config(write_config(tmp_path, model_dir, data_file)))
+    for name, schema in SCHEMAS.items():
+        files = sorted((result.run_dir / name).glob("*.parquet"))
+        assert len(files) == 7  # row groups of 20, 20 and 8 rows, cut into shards of at most 8
+        assert all(pq.read_schema(f).remove_metadata() == schema for f in files)
+        assert not list((result.run_dir / name).glob(".*"))  # no temporary files left behind
+
+
+def test_every_input_row_is_an_example_or_an_error(ray_local, tmp_path, model_dir, data_file, rows):
+    result = run_scan(load_config(write_config(tmp_path, model_dir, data_file)))
+    examples, errors = read(result.run_dir, "examples"), read(result.run_dir, "errors")
+    assert examples.num_rows + errors.num_rows == len(rows["text"])
+    assert sorted(examples["example_id"].to_pylist() + errors["example_id"].to_pylist()) == sorted(rows["uid"])
+    assert set(errors["kind"].to_pylist()) == {"invalid_text"}
+    assert errors.num_rows == 18
+    assert (result.examples, result.errors, result.input_rows) == (30, 18, 48)
+
+
+def test_conservation_columns_agree_with_the_tokens_table(ray_local, tmp_path, model_dir, data_file):
+    result = run_scan(load_config(write_config(tmp_path, model_dir, data_file)))
+    tokens, examples = read(result.run_dir, "tokens"), read(result.run_dir, "examples")
+    summed = tokens.group_by("example_id").aggregate([("relevance", "sum"), ("position", "count")])
+    summed = summed.sort_by("example_id")
+    assert summed["example_id"].equals(examples["example_id"])
+    np.testing.assert_allclose(summed["relevance_sum"].to_numpy(), examples["relevance_sum"].to_numpy(), rtol=1e-5)
+    gap = pc.subtract(examples["target_logit"], examples["relevance_sum"]).to_numpy()
+    np.testing.assert_allclose(gap, examples["conservation_gap"].to_numpy(), atol=1e-9)
+    assert summed["position_count"].to_pylist() == examples["num_tokens"].to_pylist()
+
+
+def test_scan_matches_the_python_api(ray_local, tmp_path, model_dir, data_file):
+    from lrp import Explainer
+
+    result = run_scan(load_config(write_config(tmp_path, model_dir, data_file)))
+    tokens = read(result.run_dir, "tokens").filter(pc.equal(pc.field("example_id"), "u0"))
+    expected = Explainer.from_pretrained(model_dir).explain([GOOD[0]])[0]
+    assert tokens.sort_by("position")["token"].to_pylist() == expected.tokens
+    np.testing.assert_allclose(tokens.sort_by("position")["relevance"].to_numpy(), expected.relevance, rtol=1e-5)
+
+
+def test_a_complete_run_is_not_redone(ray_local, tmp_path, model_dir, data_file):
+    config = load_config(write_config(tmp_path, model_dir, data_file))
+    first = run_scan(config)
+    stamps = {p: p.stat().st_mtime_ns for p in first.run_dir.rglob("*.parquet")}
+    again = run_scan(config)
+    assert again.status == "unchanged" and again.shards_done_now == 0
+    assert {p: p.stat().st_mtime_ns for p in first.run_dir.rglob("*.parquet")} == stamps
+
+
+def test_csv_jsonl_and_save_to_disk_sources_give_the_same_rows(ray_local, tmp_path, model_dir, rows):
+    import datasets
+
+    frame = pa.table(rows)
+    pa_csv.write_csv(frame, tmp_path / "data.csv")
+    frame.to_pandas().to_json(tmp_path / "data.jsonl", orient="records", lines=True)
+    datasets.Dataset(frame).save_to_disk(str(tmp_path / "saved"))
+    counts = {}
+    for name in ("data.csv", "data.jsonl", "saved"):
+        run = {"run_id": name.replace(".", "-")}
+        counts[name] = run_scan(load_config(write_config(tmp_path, model_dir, tmp_path / name, runtime=run))).examples
+    assert counts == {"data.csv": 30, "data.jsonl": 30, "saved": 30}
+
+
+def test_a_changed_config_cannot_reuse_a_run_folder(ray_local, tmp_path, model_dir, data_file):
+    run_scan(load_config(write_config(tmp_path, model_dir, data_file, runtime={"run_id": "fixed"})))
+    changed = write_config(tmp_path, model_dir, data_file, runtime={"run_id": "fixed"}, attribution={"method": "gxi"})
+    with pytest.raises(ConfigError, match="runtime.run_id: .* holds a run with a different config"):
+        run_scan(load_config(changed))
+
+
+def _scan_command(config: Path) -> list[str]:
+    return [sys.executable, "-m", "pipelines", "scan", str(config)]
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("dataset.text_column=body", "dataset.text_column: column 'body' is not in the dataset"),
+        ("attribution.method=lime", "attribution.method: unknown method 'lime'"),
+        ("attribution.batch_size=many", "attribution.batch_size: Input should be a valid integer"),
+        ("runtime.run_id=../escape", "runtime.run_id: must be a plain name"),
+        ("model.colour=red", "model.colour: unknown key"),
+        ("model.name=/no/such/model", "model.name: /no/such/model cannot be loaded"),
+        ("dataset.name=/no/such/*.parquet", "dataset.name: no file matches"),
+    ],
+)
+def test_a_bad_config_exits_2_naming_the_key_and_writes_nothing(tmp_path, model_dir, data_file, override, message):
+    config = write_config(tmp_path, model_dir, data_file)
+    done = subprocess.run([*_scan_command(config), "--set", override], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert message in " ".join(done.stderr.split())
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_killed_scan_resumes_to_the_same_result(tmp_path, model_dir, data_file):
+    killed = write_config(tmp_path, model_dir, data_file, runtime={"run_id": "resumed", "shard_rows": 2})
+    process = subprocess.Popen(_scan_command(killed), start_new_session=True, stderr=subprocess.DEVNULL)
+    examples_dir = tmp_path / "runs" / "resumed" / "examples"
+    deadline = time.monotonic() + 180
+    while len(list(examples_dir.glob("*.parquet"))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    finished_before = len(list(examples_dir.glob("*.parquet")))
+    assert 3 <= finished_before < 24, "the driver should have been killed mid-scan"
+
+    assert subprocess.run(_scan_command(killed), capture_output=True, timeout=300).returncode == 0
+    fresh = write_config(tmp_path, model_dir, data_file, runtime={"run_id": "fresh", "shard_rows": 2})
+    assert subprocess.run(_scan_command(fresh), capture_output=True, timeout=300).returncode == 0
+    for table in SCHEMAS:
+        resumed, uninterrupted = read(tmp_path / "runs" / "resumed", table), read(tmp_path / "runs" / "fresh", table)
+        if table == "tokens":
+            resumed, uninterrupted = (t.sort_by([("example_id", "ascending"), ("position", "ascending")])
+                                      for t in (resumed, uninterrupted))
+        assert resumed.equals(uninterrupted), table
