@@ -167,7 +167,7 @@ def run_scan(config: ScanConfig, console: Console | None = None) -> ScanResult:
             started_ray = _start_ray(config)
             pool = _pool(config)
             manifest["ray"] = {"resources": pool.pop("resources"), **pool}
-            _execute(config, pending, run_dir, pool, console)
+            manifest["ray"]["workers"] = _execute(config, pending, run_dir, pool, console)
         manifest |= _totals(run_dir, plan)
         manifest["status"] = "complete"
     except BaseException:
@@ -188,7 +188,8 @@ def run_scan(config: ScanConfig, console: Console | None = None) -> ScanResult:
     return ScanResult(run_dir, "complete", counts["input_rows"], counts["examples"], counts["errors"], len(pending))
 
 
-def _execute(config: ScanConfig, pending: list, run_dir: Path, pool: dict, console: Console) -> None:
+def _execute(config: ScanConfig, pending: list, run_dir: Path, pool: dict, console: Console) -> list[dict]:
+    """Runs the pending shards; returns the model workers that did them (pid, device, GPU ids)."""
     import ray.data
 
     logging.getLogger("ray.data").setLevel(logging.ERROR)
@@ -217,10 +218,13 @@ def _execute(config: ScanConfig, pending: list, run_dir: Path, pool: dict, conso
     ]
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("scan", total=total, rate=0.0)
+        workers = {}
         for row in dataset.iter_rows():
+            workers[row["pid"]] = {"pid": row["pid"], "device": row["device"], "gpu_ids": row["gpu_ids"]}
             progress.update(task, advance=row["input_rows"])
             elapsed = progress.tasks[0].elapsed or 1e-9
             progress.update(task, rate=progress.tasks[0].completed / elapsed)
+    return sorted(workers.values(), key=lambda worker: worker["pid"])
 
 
 def _totals(run_dir: Path, plan: sources.Plan) -> dict:
