@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test bench install
 
-demo: $(VENV)/.installed  ## Explain the bundled sentences with the embedded default model
+demo: $(VENV)/.installed  ## Scan the bundled demo data with the bundled model, then show heatmaps
+	$(BIN)/lrp-audit scan configs/demo.yaml --set model.name="$$($(BIN)/python -c 'import lrp; print(lrp.bundled_model_path())')"
 	$(BIN)/lrp-audit explain
 
 test: $(VENV)/.installed  ## Run the test suite (tiny random models, no network, no GPU)

@@ -160,10 +160,11 @@ class Explainer:
             raise TargetError(f"target {target} is out of range: the model has {size} outputs")
         return int(target)
 
-    def _target_label(self, target: int) -> str:
+    def label_name(self, index: int) -> str:
+        """A class's label from the model config, or for causal LMs the token's text."""
         if self.causal_lm:
-            return self.tokenizer.decode([target])
-        return str(self.model.config.id2label.get(target, target))
+            return self.tokenizer.decode([index])
+        return str(self.model.config.id2label.get(index, index))
 
     def _explain_batch(self, records: list[Encoded], targets: list[Target]) -> list[Explanation]:
         inputs = self._model_inputs(records)
@@ -244,7 +245,7 @@ class Explainer:
             word_char_end=[end for _, end in spans],
             word_relevance=np.asarray(word_relevance, dtype=np.float32),
             target=target,
-            target_label=self._target_label(target),
+            target_label=self.label_name(target),
             target_logit=float(logits[target]),
             prediction=int(logits.argmax()),
             probabilities=None if self.causal_lm else torch.softmax(logits, -1).tolist(),

@@ -11,6 +11,7 @@ from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_N
 
 from .errors import LRPError, UnsupportedDtypeError
 
+HEAD_SEED = 0
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 CAUSAL_LM_CLASSES = frozenset(MODEL_FOR_CAUSAL_LM_MAPPING_NAMES.values())
 
@@ -39,6 +40,16 @@ def is_causal_lm(model: torch.nn.Module) -> bool:
     return type(model).__name__ in CAUSAL_LM_CLASSES
 
 
+def resolve_task(task: str, config) -> str:
+    """``auto``: causal LM when the checkpoint's architecture is one, else sequence classification."""
+    if task == "auto":
+        architectures = getattr(config, "architectures", None) or []
+        return "causal-lm" if any(a in CAUSAL_LM_CLASSES for a in architectures) else "sequence-classification"
+    if task not in ("causal-lm", "sequence-classification"):
+        raise LRPError(f"unknown task {task!r}; choose sequence-classification, causal-lm or auto")
+    return task
+
+
 def load_model(
     name: str | Path,
     *,
@@ -54,6 +65,7 @@ def load_model(
     ``task`` is ``sequence-classification``, ``causal-lm`` or ``auto`` (causal LM when the checkpoint's
     architecture is one; otherwise a classifier, with a freshly initialised head if it has none).
     Weights load as safetensors where the checkpoint has them; remote code runs only when asked.
+    Weights the checkpoint lacks (a new classification head) are initialised from a fixed seed.
     """
     torch_dtype = resolve_dtype(dtype)
     looks_local = str(name).startswith((".", "/", "~")) or Path(str(name)).exists()
@@ -64,15 +76,13 @@ def load_model(
         config = AutoConfig.from_pretrained(str(name), **common)
     except (OSError, ValueError) as error:
         raise LRPError(f"model {name!s} cannot be loaded: {error}") from None
-    if task == "auto":
-        architectures = config.architectures or []
-        task = "causal-lm" if any(a in CAUSAL_LM_CLASSES for a in architectures) else "sequence-classification"
-    if task not in ("causal-lm", "sequence-classification"):
-        raise LRPError(f"unknown task {task!r}; choose sequence-classification, causal-lm or auto")
+    task = resolve_task(task, config)
     auto = AutoModelForCausalLM if task == "causal-lm" else AutoModelForSequenceClassification
     extra = {"num_labels": num_labels} if num_labels is not None and task != "causal-lm" else {}
     if attn_implementation is not None:
         extra["attn_implementation"] = attn_implementation
-    model = auto.from_pretrained(str(name), dtype=torch_dtype, use_safetensors=None, **common, **extra)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(HEAD_SEED)  # a head the checkpoint lacks starts the same in every worker and run
+        model = auto.from_pretrained(str(name), dtype=torch_dtype, use_safetensors=None, **common, **extra)
     tokenizer = AutoTokenizer.from_pretrained(str(name), **common)
     return model.eval(), tokenizer

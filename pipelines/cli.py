@@ -26,7 +26,6 @@ app = typer.Typer(
 stderr = Console(stderr=True)
 
 BAD_INPUT = 2
-DEMO_SEED = 0
 
 
 class Format(str, Enum):
@@ -84,9 +83,6 @@ def explain(
     parsed_target: int | str | None = int(target) if target is not None and target.lstrip("-").isdigit() else target
     try:
         if model is None:
-            import torch
-
-            torch.manual_seed(DEMO_SEED)
             model, num_labels = str(bundled_model_path()), num_labels or 2
             stderr.print(
                 "Embedded default: all-MiniLM-L6-v2 with a freshly initialised 2-class head (seed 0). "

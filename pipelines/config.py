@@ -78,7 +78,7 @@ class RuntimeSection(Section):
     num_workers: int | None = Field(default=None, ge=1)
     output_dir: str = "runs"
     run_id: str | None = None
-    shard_rows: int = Field(default=1000, ge=1)
+    shard_rows: int = Field(default=4000, ge=1)
 
     @field_validator("run_id")
     @classmethod

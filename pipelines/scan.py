@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from lrp import LRPError
 from lrp.composites import Composite
 from lrp.explainer import METHODS
+from lrp.loading import resolve_task
 
 from . import sources
 from .config import ConfigError, ScanConfig
@@ -67,9 +68,7 @@ def _model_facts(config: ScanConfig) -> dict:
     except (OSError, ValueError) as error:
         raise ConfigError(f"model.name: {section.name} cannot be loaded: {error}") from None
     target = config.attribution.target
-    causal = config.model.task == "causal-lm" or (
-        config.model.task == "auto" and any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in model_config.architectures or [])
-    )
+    causal = resolve_task(config.model.task, model_config) == "causal-lm"
     if isinstance(target, str) and causal and len(tokenizer.encode(target, add_special_tokens=False)) != 1:
         raise ConfigError(f"attribution.target: {target!r} is not exactly one token for {section.name}")
     if isinstance(target, str) and not causal and target not in (model_config.label2id or {}):

@@ -200,15 +200,13 @@ def _tokens_table(ids, explanations) -> pa.Table:
 
 
 def _examples_table(ids, labels, explanations, explainer: Explainer) -> pa.Table:
-    id2label = getattr(explainer.model.config, "id2label", None) or {}
     rows = [
         {
             "example_id": example_id,
             "text": e.text,
             "label": label,
             "prediction": e.prediction,
-            "prediction_label": str(id2label.get(e.prediction, e.prediction)) if not explainer.causal_lm
-            else explainer.tokenizer.decode([e.prediction]),
+            "prediction_label": explainer.label_name(e.prediction),
             "probabilities": e.probabilities,
             "target": e.target,
             "target_label": e.target_label,

@@ -74,3 +74,8 @@ def test_explain_without_arguments_runs_the_embedded_default():
     result = runner.invoke(app, ["explain"])
     assert result.exit_code == 0, result.output
     assert "all-MiniLM-L6-v2" in result.output and "She is a brilliant engineer" in result.output
+
+
+def test_a_fresh_head_is_initialised_the_same_way_every_time():
+    first, second = (runner.invoke(app, ["explain", "She codes.", "--format", "json"]) for _ in range(2))
+    assert json.loads(first.stdout) == json.loads(second.stdout)

@@ -229,3 +229,12 @@ def test_a_killed_model_worker_is_replaced_and_its_shard_redone(ray_local, tmp_p
     assert sorted(examples["example_id"].to_pylist() + errors["example_id"].to_pylist()) == sorted(rows["uid"])
     workers = json.loads((result.run_dir / "manifest.json").read_text())["ray"]["workers"]
     assert len({worker["pid"] for worker in workers}) >= 2  # the replacement finished the scan
+
+
+def test_a_data_folder_is_resolved_like_a_hub_dataset(ray_local, tmp_path, model_dir, rows):
+    folder = tmp_path / "hub-like"
+    folder.mkdir()
+    pq.write_table(pa.table(rows), folder / "train.parquet")
+    pq.write_table(pa.table(rows).slice(0, 5), folder / "test.parquet")
+    config = load_config(write_config(tmp_path, model_dir, folder, dataset={"split": "test"}))
+    assert run_scan(config).input_rows == 5
