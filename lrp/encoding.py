@@ -18,16 +18,20 @@ TEXT_SLOT = "{text}"
 
 @dataclass(frozen=True)
 class Encoded:
-    """One tokenised text. Offsets index into ``text`` (the user's text, not the prompt around it);
-    tokens of a prompt template have ``None`` offsets and ``is_template`` set."""
+    """One tokenised text (and optional second text of a pair). Offsets index into the token's own
+    text (``segment`` 0: ``text``, 1: ``text_pair``), never into the prompt around it; specials and
+    prompt-template tokens have no segment and ``None`` offsets. ``word_ids`` number the words of
+    both texts in order of appearance."""
 
     text: str
+    text_pair: str | None
     input_ids: list[int]
     token_type_ids: list[int] | None
     char_start: list[int | None]
     char_end: list[int | None]
     is_special: list[bool]
     is_template: list[bool]
+    segment: list[int | None]
     word_ids: list[int | None]
     truncated: bool
 
@@ -41,47 +45,58 @@ def check_prompt(prompt: str | None) -> None:
 
 
 def encode(
-    tokenizer: PreTrainedTokenizerBase, texts: list[str], max_length: int, prompt: str | None = None
+    tokenizer: PreTrainedTokenizerBase,
+    texts: list[str],
+    max_length: int,
+    prompt: str | None = None,
+    pairs: list[str] | None = None,
 ) -> list[Encoded]:
-    """Tokenise ``texts`` (each placed into ``prompt`` at ``{text}`` when given), truncating to ``max_length``."""
+    """Tokenise ``texts`` (each placed into ``prompt`` at ``{text}`` when given, or paired with
+    ``pairs``), truncating to ``max_length`` and marking what was cut."""
     check_prompt(prompt)
+    if prompt is not None and pairs is not None:
+        raise LRPError("a prompt and text pairs cannot be combined")
     prefix, suffix = prompt.split(TEXT_SLOT) if prompt else ("", "")
-    encoding = tokenizer(
-        [prefix + text + suffix for text in texts],
-        truncation=True,
-        max_length=max_length,
-        return_overflowing_tokens=True,
-        return_offsets_mapping=True,
-        return_special_tokens_mask=True,
-    )
-    sample = encoding["overflow_to_sample_mapping"]
-    first = [row for row, s in enumerate(sample) if row == 0 or sample[row - 1] != s]
-    chunks = [sample.count(s) for s in range(len(texts))]
+    inputs = [prefix + text + suffix for text in texts]
+    options = {"return_offsets_mapping": True, "return_special_tokens_mask": True}
+    if pairs is None:
+        encoding = tokenizer(inputs, truncation=True, max_length=max_length, return_overflowing_tokens=True, **options)
+        sample = encoding["overflow_to_sample_mapping"]
+        rows = [row for row, s in enumerate(sample) if row == 0 or sample[row - 1] != s]
+        truncated = [sample.count(s) > 1 for s in range(len(texts))]
+    else:  # tokenizers cannot return overflow for pairs: compare with the untruncated length
+        encoding = tokenizer(inputs, pairs, truncation=True, max_length=max_length, **options)
+        rows = list(range(len(texts)))
+        truncated = [len(ids) > max_length for ids in tokenizer(inputs, pairs)["input_ids"]]
+    token_types = encoding.get("token_type_ids")
     records = []
-    for index, (row, text) in enumerate(zip(first, texts)):
+    for index, (row, text) in enumerate(zip(rows, texts)):
         special = [bool(flag) for flag in encoding["special_tokens_mask"][row]]
-        start, end, template = [], [], []
-        for (begin, finish), is_special in zip(encoding["offset_mapping"][row], special):
-            inside = not prompt or (len(prefix) <= begin and finish <= len(prefix) + len(text) and finish > begin)
-            template.append(not is_special and not inside)
-            start.append(begin - len(prefix) if inside else None)
-            end.append(finish - len(prefix) if inside else None)
-        word_ids = [
-            word if word is not None and not special[p] and not template[p] else None
-            for p, word in enumerate(encoding.word_ids(row))
-        ]
-        token_types = encoding.get("token_type_ids")
+        sequence = encoding.sequence_ids(row)
+        start, end, template, segment, word_ids, words = [], [], [], [], [], {}
+        for position, ((begin, finish), word) in enumerate(zip(encoding["offset_mapping"][row], encoding.word_ids(row))):
+            shift = len(prefix) if sequence[position] == 0 else 0
+            inside = not prompt or sequence[position] != 0 or (shift <= begin < finish <= shift + len(text))
+            own = not special[position] and inside
+            template.append(not special[position] and not inside)
+            segment.append(sequence[position] if own else None)
+            start.append(begin - shift if own else None)
+            end.append(finish - shift if own else None)
+            key = (sequence[position], word)
+            word_ids.append(words.setdefault(key, len(words)) if own and word is not None else None)
         records.append(
             Encoded(
                 text=text,
+                text_pair=None if pairs is None else pairs[index],
                 input_ids=list(encoding["input_ids"][row]),
                 token_type_ids=list(token_types[row]) if token_types is not None else None,
                 char_start=start,
                 char_end=end,
                 is_special=special,
                 is_template=template,
+                segment=segment,
                 word_ids=word_ids,
-                truncated=chunks[index] > 1,
+                truncated=truncated[index],
             )
         )
     return records

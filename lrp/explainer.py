@@ -97,18 +97,25 @@ class Explainer:
     def rules(self) -> dict[str, str]:
         return self.composite.describe()
 
-    def encode(self, texts: Sequence[str]) -> list[Encoded]:
-        """Tokenise (and place into ``prompt`` when one is set); checks every text first."""
+    def encode(self, texts: Sequence[str], pairs: Sequence[str] | None = None) -> list[Encoded]:
+        """Tokenise (placed into ``prompt`` when one is set, or with a second text each); checks every text."""
         texts = list(texts)
-        for row, text in enumerate(texts):
-            if not isinstance(text, str) or not text.strip():
-                raise LRPError(f"text {row} is empty or not a string: {text!r}")
-        return encode(self.tokenizer, texts, self.max_length, self.prompt)
+        pairs = None if pairs is None else list(pairs)
+        if pairs is not None and len(pairs) != len(texts):
+            raise LRPError(f"{len(pairs)} text pairs given for {len(texts)} texts")
+        for name, column in (("text", texts), ("text pair", pairs or [])):
+            for row, text in enumerate(column):
+                if not isinstance(text, str) or not text.strip():
+                    raise LRPError(f"{name} {row} is empty or not a string: {text!r}")
+        return encode(self.tokenizer, texts, self.max_length, self.prompt, pairs)
 
-    def explain(self, texts: Sequence[str], targets: Target | Sequence[Target] = None) -> list[Explanation]:
-        """Explain each text for its target: the predicted class (``None``), a class index or label
-        name, or for causal LMs a next token (``" Yes"``) or token id. One target or one per text."""
-        return self.explain_encoded(self.encode(texts), targets)
+    def explain(
+        self, texts: Sequence[str], targets: Target | Sequence[Target] = None, *, pairs: Sequence[str] | None = None
+    ) -> list[Explanation]:
+        """Explain each text (or text pair) for its target: the predicted class (``None``), a class
+        index or label name, or for causal LMs a next token (``" Yes"``) or token id. One target or
+        one per text."""
+        return self.explain_encoded(self.encode(texts, pairs), targets)
 
     def explain_encoded(
         self, records: Sequence[Encoded], targets: Target | Sequence[Target] = None
@@ -213,24 +220,20 @@ class Explainer:
         return (original * total).sum(-1), logits, chosen
 
     def _explanation(self, record: Encoded, relevance: np.ndarray, logits: torch.Tensor, target: int) -> Explanation:
-        spans: list[list[int]] = []
+        spans: list[list[int]] = []  # [segment, start, end] per word, in order of appearance
         word_relevance: list[float] = []
-        word_index: list[int | None] = []
-        span_of_word: dict[int, int] = {}
         for position, word in enumerate(record.word_ids):
             if word is None:
-                word_index.append(None)
                 continue
-            if word not in span_of_word:
-                span_of_word[word] = len(spans)
-                spans.append([record.char_start[position], record.char_end[position]])
+            if word == len(spans):
+                spans.append([record.segment[position], record.char_start[position], record.char_end[position]])
                 word_relevance.append(0.0)
-            index = span_of_word[word]
-            spans[index][1] = record.char_end[position]
-            word_relevance[index] += float(relevance[position])
-            word_index.append(index)
+            spans[word][2] = record.char_end[position]
+            word_relevance[word] += float(relevance[position])
+        texts = (record.text, record.text_pair)
         return Explanation(
             text=record.text,
+            text_pair=record.text_pair,
             method=self.method,
             tokens=self.tokenizer.convert_ids_to_tokens(record.input_ids),
             token_ids=record.input_ids,
@@ -238,11 +241,13 @@ class Explainer:
             char_end=record.char_end,
             is_special=record.is_special,
             is_template=record.is_template,
-            word_index=word_index,
+            segment=record.segment,
+            word_index=record.word_ids,
             relevance=relevance,
-            words=[record.text[start:end] for start, end in spans],
-            word_char_start=[start for start, _ in spans],
-            word_char_end=[end for _, end in spans],
+            words=[texts[segment][start:end] for segment, start, end in spans],
+            word_segment=[segment for segment, _, _ in spans],
+            word_char_start=[start for _, start, _ in spans],
+            word_char_end=[end for _, _, end in spans],
             word_relevance=np.asarray(word_relevance, dtype=np.float32),
             target=target,
             target_label=self.label_name(target),

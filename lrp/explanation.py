@@ -13,13 +13,15 @@ class Explanation:
     """Relevance of every token of one text for one target logit.
 
     ``relevance`` holds one float32 per token (specials included, padding never present); tokens of
-    a prompt template are marked ``is_template`` and have no character offsets;
+    a prompt template are marked ``is_template`` and have no character offsets; offsets index into
+    the token's own text (``segment`` 0: ``text``, 1: ``text_pair``);
     ``word_relevance`` sums the subwords of each word (relevance is additive). Conservation:
     ``relevance_sum + conservation_gap == target_logit``; the gap is what biases absorbed (for
     ``cp-lrp``), the softmax leak (``gxi``, ``attnlrp``) or ``F(baseline)`` plus quadrature error (``ig``).
     """
 
     text: str
+    text_pair: str | None
     method: str
     tokens: list[str]
     token_ids: list[int]
@@ -27,9 +29,11 @@ class Explanation:
     char_end: list[int | None]
     is_special: list[bool]
     is_template: list[bool]
+    segment: list[int | None]  # 0: token of ``text``, 1: of ``text_pair``; None: special or template
     word_index: list[int | None]
     relevance: np.ndarray
     words: list[str]
+    word_segment: list[int]
     word_char_start: list[int]
     word_char_end: list[int]
     word_relevance: np.ndarray
@@ -59,6 +63,7 @@ class Explanation:
 ARROW_SCHEMA = pa.schema(
     [
         ("text", pa.string()),
+        ("text_pair", pa.string()),
         ("method", pa.string()),
         ("tokens", pa.list_(pa.string())),
         ("token_ids", pa.list_(pa.int64())),
@@ -66,9 +71,11 @@ ARROW_SCHEMA = pa.schema(
         ("char_end", pa.list_(pa.int32())),
         ("is_special", pa.list_(pa.bool_())),
         ("is_template", pa.list_(pa.bool_())),
+        ("segment", pa.list_(pa.int8())),
         ("word_index", pa.list_(pa.int32())),
         ("relevance", pa.list_(pa.float32())),
         ("words", pa.list_(pa.string())),
+        ("word_segment", pa.list_(pa.int8())),
         ("word_char_start", pa.list_(pa.int32())),
         ("word_char_end", pa.list_(pa.int32())),
         ("word_relevance", pa.list_(pa.float32())),

@@ -17,16 +17,26 @@ def _background(value: float, scale: float) -> str:
     return f"black on rgb({mix[0]},{mix[1]},{mix[2]})"
 
 
-def heatmap(explanation: Explanation, top: int = 5) -> Group:
-    """The text with each word coloured by its relevance, a summary line and the top words."""
-    scale = float(abs(explanation.word_relevance).max()) if len(explanation.words) else 0.0
+def _coloured(text: str, spans, scale: float) -> Text:
     line, cursor = Text(), 0
-    spans = zip(explanation.word_char_start, explanation.word_char_end, explanation.word_relevance)
     for start, end, value in spans:
-        line.append(explanation.text[cursor:start])
-        line.append(explanation.text[start:end], style=_background(float(value), scale))
+        line.append(text[cursor:start])
+        line.append(text[start:end], style=_background(float(value), scale))
         cursor = end
-    line.append(explanation.text[cursor:])
+    line.append(text[cursor:])
+    return line
+
+
+def heatmap(explanation: Explanation, top: int = 5) -> Group:
+    """The text (and its pair) with each word coloured by its relevance, a summary and the top words."""
+    scale = float(abs(explanation.word_relevance).max()) if len(explanation.words) else 0.0
+    words = list(zip(explanation.word_segment, explanation.word_char_start, explanation.word_char_end,
+                     explanation.word_relevance))
+    lines = [
+        _coloured(text, [(start, end, value) for seg, start, end, value in words if seg == segment], scale)
+        for segment, text in enumerate((explanation.text, explanation.text_pair))
+        if text is not None
+    ]
     summary = Text(
         f"target {explanation.target_label!r} (logit {explanation.target_logit:+.4f}) | "
         f"relevance sum {explanation.relevance_sum:+.4f} | gap {explanation.conservation_gap:+.2e} | "
@@ -34,8 +44,8 @@ def heatmap(explanation: Explanation, top: int = 5) -> Group:
         style="dim",
     )
     ranked = sorted(zip(explanation.words, explanation.word_relevance), key=lambda pair: -abs(pair[1]))[:top]
-    words = Text("top words: " + ", ".join(f"{word} {value:+.3f}" for word, value in ranked), style="dim")
-    return Group(line, summary, words)
+    top_words = Text("top words: " + ", ".join(f"{word} {value:+.3f}" for word, value in ranked), style="dim")
+    return Group(*lines, summary, top_words)
 
 
 def print_heatmaps(explanations: list[Explanation], console: Console | None = None) -> None:

@@ -95,9 +95,9 @@ class ScanConfig(Section):
     runtime: RuntimeSection = RuntimeSection()
 
     @model_validator(mode="after")
-    def _no_text_pairs_yet(self) -> "ScanConfig":
-        if self.dataset.text_pair_column is not None:
-            raise ValueError("dataset.text_pair_column: text pairs are not supported by the scan yet")
+    def _pair_or_prompt(self) -> "ScanConfig":
+        if self.dataset.text_pair_column is not None and self.attribution.prompt is not None:
+            raise ValueError("dataset.text_pair_column and attribution.prompt cannot be combined")
         return self
 
     def identity(self) -> dict[str, Any]:

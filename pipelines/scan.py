@@ -106,6 +106,7 @@ def _start_ray(config: ScanConfig) -> bool:
     if ray.is_initialized():
         return False
     address = config.runtime.ray_address or os.environ.get("RAY_ADDRESS")
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")  # Ray's C++ warnings are not for our users
     ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
     return True
 

@@ -117,6 +117,11 @@ def _builder_files(section: DatasetSection) -> list[str]:
     except Exception as error:  # datasets raises many types for "cannot load"
         raise ConfigError(f"dataset.name: {section.name} cannot be loaded: {error}") from None
     data_files = builder.config.data_files or {}
+    if not data_files:
+        raise ConfigError(
+            f"dataset.name: {section.name} has no data files to read in parallel (a loading script?); "
+            "load it once with datasets and save_to_disk, then scan that folder"
+        )
     if section.split not in data_files:
         raise ConfigError(f"dataset.split: {section.split!r} is not one of {sorted(data_files)} in {section.name}")
     return sorted(str(file) for file in data_files[section.split])

@@ -39,13 +39,13 @@ def _example_ids(table: pa.Table, shard: Shard, id_column: str | None) -> list[s
     return [None if value is None else str(value) for value in table.column(id_column).to_pylist()]
 
 
-def _text_problem(value) -> str | None:
+def _problem(name: str, value) -> str | None:
     if value is None:
-        return "null"
+        return f"{name} is null"
     if not isinstance(value, str):
-        return f"not text ({type(value).__name__})"
+        return f"{name} is not text ({type(value).__name__})"
     if not value.strip():
-        return "empty"
+        return f"{name} is empty"
     return None
 
 
@@ -53,29 +53,35 @@ def tokenize(batch: dict, config: dict) -> dict:
     """One shard descriptor in; one row out holding the shard's tokenised records and its bad rows."""
     shard = Shard(**{key: value[0].item() if hasattr(value[0], "item") else value[0] for key, value in batch.items()})
     data, model = config["dataset"], config["model"]
-    columns = [c for c in (data["text_column"], data["label_column"], data["id_column"]) if c]
-    table = read_shard(shard, list(dict.fromkeys(columns)))
+    names = (data["text_column"], data["text_pair_column"], data["label_column"], data["id_column"])
+    table = read_shard(shard, list(dict.fromkeys(c for c in names if c)))
     ids = _example_ids(table, shard, data["id_column"])
-    texts = table.column(data["text_column"]).to_pylist()
-    labels = table.column(data["label_column"]).to_pylist() if data["label_column"] else [None] * len(texts)
+    texts, pairs, labels = (
+        table.column(column).to_pylist() if column else None for column in names[:3]
+    )
+    labels = labels or [None] * len(texts)
     good, errors = [], []
-    for row, (example_id, text) in enumerate(zip(ids, texts)):
-        problem = "null id" if example_id is None else _text_problem(text)
+    for row, example_id in enumerate(ids):
+        problem = "id is null" if example_id is None else _problem("text", texts[row])
+        problem = problem or (_problem("text pair", pairs[row]) if pairs else None)
         if problem:
-            errors.append((example_id or f"row {shard.first_row + row}", "invalid_text", f"text is {problem}"))
+            errors.append((example_id or f"row {shard.first_row + row}", "invalid_text", problem))
         else:
             good.append(row)
     tokenizer = _tokenizer(model["name"], model["revision"], model["trust_remote_code"])
-    records = []
+    attribution = config["attribution"]
+
+    def encoded(rows: list[int]):
+        return encode(tokenizer, [texts[r] for r in rows], attribution["max_length"], attribution["prompt"],
+                      [pairs[r] for r in rows] if pairs else None)
+
     try:
-        records = encode(tokenizer, [texts[r] for r in good], config["attribution"]["max_length"],
-                         config["attribution"]["prompt"])
+        records = encoded(good)
     except Exception:  # one bad row must not fail the shard: find it
-        kept = []
+        records, kept = [], []
         for row in good:
             try:
-                records += encode(tokenizer, [texts[row]], config["attribution"]["max_length"],
-                                  config["attribution"]["prompt"])
+                records += encoded([row])
                 kept.append(row)
             except Exception as error:
                 errors.append((ids[row], "tokenizer", f"{type(error).__name__}: {error}"))
@@ -194,6 +200,7 @@ def _tokens_table(ids, explanations) -> pa.Table:
         columns["char_end"] += e.char_end
         columns["is_special"] += e.is_special
         columns["is_template"] += e.is_template
+        columns["segment"] += e.segment
     relevance = [e.relevance for e in explanations]
     columns["relevance"] = np.concatenate(relevance) if relevance else np.zeros(0, np.float32)
     return pa.table(columns, schema=TOKENS)
@@ -204,6 +211,7 @@ def _examples_table(ids, labels, explanations, explainer: Explainer) -> pa.Table
         {
             "example_id": example_id,
             "text": e.text,
+            "text_pair": e.text_pair,
             "label": label,
             "prediction": e.prediction,
             "prediction_label": explainer.label_name(e.prediction),

@@ -29,12 +29,14 @@ TOKENS = pa.schema(
         ("relevance", pa.float32()),
         ("is_special", pa.bool_()),
         ("is_template", pa.bool_()),
+        ("segment", pa.int8()),
     ]
 )
 EXAMPLES = pa.schema(
     [
         ("example_id", pa.string()),
         ("text", pa.string()),
+        ("text_pair", pa.string()),
         ("label", pa.string()),
         ("prediction", pa.int64()),
         ("prediction_label", pa.string()),

@@ -68,3 +68,10 @@ def test_eager_and_sdpa_attention_give_the_same_relevance(architecture, tokenize
     )
     for a, b in zip(eager, sdpa):
         np.testing.assert_allclose(a.relevance, b.relevance, rtol=1e-4, atol=1e-6)
+
+
+def test_text_pairs_conserve_too(tokenizer):
+    model = tiny.model("bert", biases=False)
+    pair = Explainer(model, tokenizer).explain(["A man is sleeping."], pairs=["Nobody sleeps."])[0]
+    assert abs(pair.relevance_sum - pair.target_logit) <= 1e-4 * abs(pair.target_logit)
+    assert {s for s in pair.segment if s is not None} == {0, 1}

@@ -175,8 +175,14 @@ def test_a_bad_config_exits_2_naming_the_key_and_writes_nothing(tmp_path, model_
 
 
 def test_a_killed_scan_resumes_to_the_same_result(ray_local, tmp_path, model_dir, data_file):
+    import ray
+
     killed = write_config(tmp_path, model_dir, data_file, runtime={"run_id": "resumed", "shard_rows": 4})
-    process = subprocess.Popen(_scan_command(killed), start_new_session=True, stderr=subprocess.DEVNULL)
+    # The driver joins this test's Ray, so that killing it leaves no orphaned cluster behind.
+    environment = {**os.environ, "RAY_ADDRESS": ray.get_runtime_context().gcs_address}
+    process = subprocess.Popen(
+        _scan_command(killed), start_new_session=True, stderr=subprocess.DEVNULL, env=environment
+    )
     examples_dir = tmp_path / "runs" / "resumed" / "examples"
     deadline = time.monotonic() + 180
     while len(list(examples_dir.glob("*.parquet"))) < 2 and time.monotonic() < deadline:
@@ -228,7 +234,7 @@ def test_a_killed_model_worker_is_replaced_and_its_shard_redone(ray_local, tmp_p
     examples, errors = read(result.run_dir, "examples"), read(result.run_dir, "errors")
     assert sorted(examples["example_id"].to_pylist() + errors["example_id"].to_pylist()) == sorted(rows["uid"])
     workers = json.loads((result.run_dir / "manifest.json").read_text())["ray"]["workers"]
-    assert len({worker["pid"] for worker in workers}) >= 2  # the replacement finished the scan
+    assert {worker["pid"] for worker in workers} - set(killed)  # a replacement worker finished the scan
 
 
 def test_a_data_folder_is_resolved_like_a_hub_dataset(ray_local, tmp_path, model_dir, rows):
@@ -238,3 +244,16 @@ def test_a_data_folder_is_resolved_like_a_hub_dataset(ray_local, tmp_path, model
     pq.write_table(pa.table(rows).slice(0, 5), folder / "test.parquet")
     config = load_config(write_config(tmp_path, model_dir, folder, dataset={"split": "test"}))
     assert run_scan(config).input_rows == 5
+
+
+def test_text_pairs_are_scanned_and_a_missing_second_text_is_an_error(ray_local, tmp_path, model_dir):
+    data = tmp_path / "pairs.parquet"
+    pq.write_table(pa.table({"premise": ["A man sleeps.", "It rains.", "Dogs bark."],
+                             "hypothesis": ["Nobody sleeps.", None, "Animals make noise."]}), data)
+    config = write_config(tmp_path, model_dir, data, dataset={
+        "text_column": "premise", "text_pair_column": "hypothesis", "label_column": None, "id_column": None})
+    result = run_scan(load_config(config))
+    examples, errors, tokens = (read(result.run_dir, name) for name in ("examples", "errors", "tokens"))
+    assert examples["text_pair"].to_pylist() == ["Nobody sleeps.", "Animals make noise."]
+    assert errors.to_pylist() == [{"example_id": "1", "kind": "invalid_text", "message": "text pair is null"}]
+    assert set(tokens["segment"].drop_null().to_pylist()) == {0, 1}

@@ -62,3 +62,21 @@ def test_prompt_template_tokens_are_marked_and_offsets_index_the_text(tokenizer)
 def test_a_prompt_without_its_text_slot_is_refused(tokenizer):
     with pytest.raises(ValueError, match="must contain {text} exactly once"):
         Explainer(tiny.model("gpt2", task="causal-lm"), tokenizer, prompt="Hire? Answer:")
+
+
+def test_text_pairs_keep_offsets_per_text_and_words_from_both(tokenizer):
+    premise, hypothesis = "A man is sleeping.", "Nobody sleeps."
+    explanation = Explainer(tiny.model("bert"), tokenizer).explain([premise], pairs=[hypothesis])[0]
+    assert explanation.words == ["A", "man", "is", "sleeping", ".", "Nobody", "sleeps", "."]
+    assert explanation.word_segment == [0] * 5 + [1] * 3
+    texts = (premise, hypothesis)
+    for start, end, segment, word in zip(explanation.word_char_start, explanation.word_char_end,
+                                         explanation.word_segment, explanation.words):
+        assert texts[segment][start:end] == word
+    assert explanation.text_pair == hypothesis and explanation.tokens.count("[SEP]") == 2
+
+
+def test_truncated_pairs_are_marked(tokenizer):
+    explainer = Explainer(tiny.model("bert"), tokenizer, max_length=8)
+    short, long = explainer.explain(["a b", TEXT], pairs=["c", TEXT])
+    assert not short.truncated and long.truncated and len(long.tokens) == 8
