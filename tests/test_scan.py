@@ -257,3 +257,13 @@ def test_text_pairs_are_scanned_and_a_missing_second_text_is_an_error(ray_local,
     assert examples["text_pair"].to_pylist() == ["Nobody sleeps.", "Animals make noise."]
     assert errors.to_pylist() == [{"example_id": "1", "kind": "invalid_text", "message": "text pair is null"}]
     assert set(tokens["segment"].drop_null().to_pylist()) == {0, 1}
+
+
+def test_a_shard_with_only_bad_rows_is_recorded_as_errors(ray_local, tmp_path, model_dir):
+    data = tmp_path / "bad.parquet"
+    pq.write_table(pa.table({"text": [None, "", " ", "fine text"]}), data)
+    config = write_config(tmp_path, model_dir, data, dataset={"label_column": None, "id_column": None},
+                          runtime={"shard_rows": 3})
+    result = run_scan(load_config(config))
+    assert (result.examples, result.errors) == (1, 3)
+    assert read(result.run_dir, "errors")["example_id"].to_pylist() == ["0", "1", "2"]
