@@ -93,10 +93,6 @@ class Explainer:
             model.to(device)
         return cls(model, tokenizer, method, **options)
 
-    @property
-    def rules(self) -> dict[str, str]:
-        return self.composite.describe()
-
     def encode(self, texts: Sequence[str], pairs: Sequence[str] | None = None) -> list[Encoded]:
         """Tokenise (placed into ``prompt`` when one is set, or with a second text each); checks every text."""
         texts = list(texts)

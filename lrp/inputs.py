@@ -16,27 +16,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 
-@dataclass(frozen=True)
-class EmbeddingPoint:
-    module: nn.Module
-    description: str
-
-
-def embedding_point(model: nn.Module) -> EmbeddingPoint:
-    """Find the module whose output is the input of the first transformer layer."""
+def embedding_point(model: nn.Module) -> nn.Module:
+    """The module whose output is the input of the first transformer layer."""
     base = getattr(model, "base_model", model)
     embeddings = getattr(base, "embeddings", None)
-    if isinstance(embeddings, nn.Module):
-        return EmbeddingPoint(embeddings, "summed embeddings after the embedding LayerNorm")
+    if isinstance(embeddings, nn.Module):  # BERT family, ModernBERT: summed, after the embedding LayerNorm
+        return embeddings
     if isinstance(getattr(base, "wte", None), nn.Module) and isinstance(getattr(base, "drop", None), nn.Module):
-        return EmbeddingPoint(base.drop, "token + position embeddings (wte + wpe)")
-    return EmbeddingPoint(model.get_input_embeddings(), "token embeddings (positions are rotary)")
+        return base.drop  # GPT-2: wte + wpe
+    return model.get_input_embeddings()  # Llama, Qwen2: token embeddings (positions are rotary)
 
 
 class EmbeddingCapture:
@@ -60,7 +53,7 @@ class EmbeddingCapture:
 
     @contextmanager
     def hooked(self) -> Iterator["EmbeddingCapture"]:
-        handle = self.point.module.register_forward_hook(lambda _m, _args, output: self._replace(output))
+        handle = self.point.register_forward_hook(lambda _m, _args, output: self._replace(output))
         try:
             yield self
         finally:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import io
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -44,7 +45,6 @@ class Shard:
 @dataclass(frozen=True)
 class Plan:
     shards: list[Shard]
-    columns: list[str]
     fingerprint: dict  # file hashes, or the dataset's own fingerprint / revision
 
     @property
@@ -73,8 +73,13 @@ def _count_and_columns(path: str, kind: str) -> tuple[list[tuple[int, int]], lis
     if kind == "csv":
         reader = pa_csv.open_csv(_open(path))
         return [(-1, sum(batch.num_rows for batch in reader))], reader.schema.names
-    table = pa_json.read_json(_open(path))
-    return [(-1, table.num_rows)], table.column_names
+    count, first = 0, None  # JSON Lines: stream to count rows; the first row gives the columns
+    with _binary(path) as lines:
+        for line in lines:
+            if line.strip():
+                count, first = count + 1, first or line
+    names = pa_json.read_json(io.BytesIO(first)).column_names if first else []
+    return [(-1, count)], names
 
 
 def _split(groups, source, kind, shard_rows, first_row, file_index) -> tuple[list[Shard], int]:
@@ -127,6 +132,12 @@ def _builder_files(section: DatasetSection) -> list[str]:
     return sorted(str(file) for file in data_files[section.split])
 
 
+def _binary(source: str):
+    """A binary file object for a local path or a remote URL."""
+    opened = _open(source)
+    return open(opened, "rb") if isinstance(opened, str) else opened
+
+
 def _open(source: str):
     """A local path as is; a remote URL (``hf://datasets/...@sha/...``) through fsspec."""
     if "://" not in source:
@@ -159,7 +170,7 @@ def plan(section: DatasetSection, shard_rows: int) -> Plan:
             shards += more
             fingerprint["files"][file] = _sha256(file) if "://" not in file else "remote: revision in path"
     _check_columns(section, columns)
-    return Plan(_limit(shards, section.limit), columns, fingerprint)
+    return Plan(_limit(shards, section.limit), fingerprint)
 
 
 def _check_columns(section: DatasetSection, columns: list[str]) -> None:

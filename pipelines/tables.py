@@ -14,7 +14,6 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-TABLES = ("tokens", "errors", "examples")  # write order: examples last marks a shard done
 SHARD_METADATA_KEY = b"lrp_audit.shard"
 
 TOKENS = pa.schema(
