@@ -130,6 +130,20 @@ class Explainer:
                 results[row] = explanation
         return results
 
+    def predict(self, records: Sequence[Encoded], targets: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Plain forward passes: each record's target probability and its predicted class (for causal
+        LMs, over the vocabulary at the last token). Used to rerun counterfactual texts."""
+        records = list(records)
+        probability = np.zeros(len(records))
+        prediction = np.zeros(len(records), dtype=np.int64)
+        for rows in length_batches([len(r) for r in records], self.batch_size):
+            with torch.inference_mode():
+                logits = self._logits(self._model_inputs([records[row] for row in rows])).float()
+            chosen = torch.tensor([int(targets[row]) for row in rows], device=logits.device)
+            probability[rows] = torch.softmax(logits, -1).gather(1, chosen[:, None]).squeeze(1).cpu().numpy()
+            prediction[rows] = logits.argmax(-1).cpu().numpy()
+        return probability, prediction
+
     def _model_inputs(self, records: list[Encoded]) -> dict[str, torch.Tensor]:
         batch = collate(records, self.tokenizer.pad_token_id, self.model.device)
         return {key: value for key, value in batch.items() if key in self._forward_inputs}

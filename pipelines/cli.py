@@ -9,13 +9,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
+import pyarrow as pa
 import typer
 from rich.console import Console
 
 from lrp import METHODS, Explainer, LRPError, bundled_model_path, to_arrow
 from lrp.heatmap import print_heatmaps
 
-from .config import ConfigError, load_config
+from .config import ConfigError, load_config, load_run_config
 
 app = typer.Typer(
     help="Audit transformers for reliance on sensitive features with conservative LRP.",
@@ -24,8 +25,18 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 stderr = Console(stderr=True)
+stdout = Console()
 
 BAD_INPUT = 2
+FLAGGED = 3
+TABLE_ROWS = 200
+
+
+class QueryFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    parquet = "parquet"
 
 
 class Format(str, Enum):
@@ -55,7 +66,9 @@ def main() -> None:
 
 @app.command()
 def explain(
-    texts: Annotated[list[str] | None, typer.Argument(help="Texts to explain. Default: a few bundled sentences.")] = None,
+    texts: Annotated[
+        list[str] | None, typer.Argument(help="Texts to explain. Default: a few bundled sentences.")
+    ] = None,
     model: Annotated[
         str | None,
         typer.Option(help="Hub id or local folder. Default: the bundled all-MiniLM-L6-v2 with a fresh 2-class head."),
@@ -73,7 +86,9 @@ def explain(
     max_length: Annotated[int, typer.Option(min=2, help="Longer texts are truncated (and marked so).")] = 512,
     ig_steps: Annotated[int, typer.Option(min=1, help="Integration points for --method ig.")] = 50,
     num_labels: Annotated[int | None, typer.Option(min=1, help="Classes of a freshly initialised head.")] = None,
-    output_format: Annotated[Format, typer.Option("--format", help="heatmap (terminal), json or parquet.")] = Format.heatmap,
+    output_format: Annotated[
+        Format, typer.Option("--format", help="heatmap (terminal), json or parquet.")
+    ] = Format.heatmap,
     output: Annotated[Path | None, typer.Option(help="File for json/parquet output. Default: stdout for json.")] = None,
 ) -> None:
     """Explain texts and print a relevance heatmap per text (or write JSON / Parquet)."""
@@ -114,6 +129,12 @@ def explain(
         stderr.print(f"wrote {len(explanations)} explanations to {output}")
 
 
+FailOnFlag = Annotated[
+    bool,
+    typer.Option("--fail-on-flag", help="Exit with code 3 when the audit raises a flag (also audit.fail_on_flag)."),
+]
+
+
 @app.command()
 def scan(
     config: Annotated[Path, typer.Argument(help="YAML scan config (see configs/example-scan.yaml).")],
@@ -121,14 +142,148 @@ def scan(
         list[str] | None,
         typer.Option("--set", help="Override a key: --set attribution.batch_size=32 (repeatable)."),
     ] = None,
+    fail_on_flag: FailOnFlag = False,
 ) -> None:
-    """Attribute every row of a dataset on a Ray cluster and write per-token relevance to Parquet.
+    """Attribute every row of a dataset on a Ray cluster, write per-token relevance to Parquet, then
+    audit it (unless audit.enabled is false).
 
     Rerunning the same command resumes an interrupted scan; a complete one is not redone.
+    Exit codes: 0 done, 3 a flag was raised and --fail-on-flag is set, 2 bad config or input, 1 internal error.
     """
     from .scan import run_scan
 
     try:
-        run_scan(load_config(config, overrides or []), stderr)
+        scan_config = load_config(config, overrides or [])
+        result = run_scan(scan_config, stderr)
     except (ConfigError, LRPError) as error:
         fail(str(error))
+    if scan_config.audit.enabled:
+        _audit(result.run_dir, scan_config, fail_on_flag)
+
+
+@app.command()
+def audit(
+    run_dir: Annotated[Path, typer.Argument(help="A scan's run folder, such as runs/scan-0123456789ab.")],
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override an audit key: --set audit.min_lift=2 (repeatable)."),
+    ] = None,
+    fail_on_flag: FailOnFlag = False,
+) -> None:
+    """Flag reliance on sensitive words in a finished scan: share of relevance on lexicon terms,
+    its lift over control words, bootstrap intervals, permutation tests with Benjamini-Hochberg
+    correction, and a counterfactual swap rerun on the Ray pool. Writes audit.json to the run folder.
+
+    Exit codes: 0 no flag (or a flag without --fail-on-flag), 3 a flag was raised and --fail-on-flag
+    (or audit.fail_on_flag) is set, 2 bad input or config, 1 internal error.
+    """
+    try:
+        config = load_run_config(run_dir, overrides or [])
+    except ConfigError as error:
+        fail(str(error))
+    _audit(run_dir, config, fail_on_flag)
+
+
+def _audit(run_dir: Path, config, fail_on_flag: bool) -> None:
+    from audits import LexiconError, QueryError
+    from audits.audit import AuditError, run_audit
+    from audits.summary import print_summary
+
+    from .rerun import ray_predictor
+
+    try:
+        report = run_audit(run_dir, config.audit, ray_predictor(config))
+    except (AuditError, LexiconError, QueryError, LRPError) as error:
+        fail(str(error))
+    print_summary(report, stdout)
+    stderr.print(f"wrote {Path(run_dir) / 'audit.json'}", highlight=False)
+    if report["flags"] and (fail_on_flag or config.audit.fail_on_flag):
+        raise typer.Exit(FLAGGED)
+
+
+@app.command()
+def query(
+    run_dir: Annotated[Path, typer.Argument(help="A scan's run folder, such as runs/scan-0123456789ab.")],
+    sql: Annotated[
+        str | None, typer.Argument(help="SQL over the views tokens, words, examples, errors, terms, matches.")
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Run a shipped query from queries/ (see --list).")] = None,
+    params: Annotated[
+        list[str] | None, typer.Option("--param", help="A query parameter: --param limit=10 (repeatable).")
+    ] = None,
+    output_format: Annotated[
+        QueryFormat, typer.Option("--format", help="table, csv, json or parquet.")
+    ] = QueryFormat.table,
+    output: Annotated[Path | None, typer.Option(help="File for the result. Default: stdout (not for parquet).")] = None,
+    list_queries: Annotated[
+        bool, typer.Option("--list", help="List the shipped queries and their parameters.")
+    ] = False,
+) -> None:
+    """Query a run's Parquet with DuckDB, in place: your SQL, or a shipped query by --name.
+
+    Parameters are bound as DuckDB variables (getvariable('name') in SQL), never pasted into it.
+    """
+    from audits import LexiconError, QueryError, connect, load_lexicons, named_queries, run_named, run_sql, terms_table
+    from audits.database import set_params
+
+    if list_queries:
+        for query_name, shipped in named_queries().items():
+            stdout.print(f"[bold]{query_name}[/]: {shipped.description}", highlight=False)
+            for param, (kind, text) in shipped.params.items():
+                stdout.print(f"    --param {param}=<{kind}>  {text}", highlight=False)
+        return
+    if (sql is None) == (name is None):
+        fail("give either SQL text or --name NAME (see --list)")
+    if output_format is QueryFormat.parquet and output is None:
+        fail("--format parquet needs --output FILE")
+    values = {}
+    for param in params or []:
+        key, sep, value = param.partition("=")
+        if not sep or not key:
+            fail(f"--param {param!r}: expected name=value")
+        values[key.strip()] = value
+    try:
+        config = load_run_config(run_dir)
+        connection = connect(run_dir, terms_table(load_lexicons(config.audit.axes, config.audit.lexicons)))
+        if name is not None:
+            result = run_named(connection, name, values)
+        else:
+            set_params(connection, values)
+            result = run_sql(connection, sql)
+    except (ConfigError, QueryError, LexiconError) as error:
+        fail(str(error))
+    _write_result(result, output_format, output)
+
+
+def _write_result(result, output_format: QueryFormat, output: Path | None) -> None:
+    import pyarrow.csv as pa_csv
+    import pyarrow.parquet as pq
+    from rich.table import Table
+
+    if output_format is QueryFormat.parquet:
+        pq.write_table(result, output, compression="zstd")
+    elif output_format is QueryFormat.csv:
+        if output is None:
+            sink = pa.BufferOutputStream()
+            pa_csv.write_csv(result, sink)
+            sys.stdout.write(sink.getvalue().to_pybytes().decode())
+        else:
+            pa_csv.write_csv(result, output)
+    elif output_format is QueryFormat.json:
+        payload = json.dumps(result.to_pylist(), indent=2, default=str) + "\n"
+        output.write_text(payload) if output else sys.stdout.write(payload)
+    else:
+        table = Table(*result.column_names, show_edge=False, header_style="bold")
+        for row in result.slice(0, TABLE_ROWS).to_pylist():
+            table.add_row(
+                *("NULL" if v is None else f"{v:.6g}" if isinstance(v, float) else str(v) for v in row.values())
+            )
+        if output is None:
+            stdout.print(table)
+        else:
+            with output.open("w", encoding="utf-8") as handle:
+                Console(file=handle, width=200).print(table)
+        if result.num_rows > TABLE_ROWS:
+            stderr.print(f"({result.num_rows - TABLE_ROWS} more rows: use --format csv, json or parquet)")
+    if output is not None:
+        stderr.print(f"wrote {result.num_rows} rows to {output}", highlight=False)

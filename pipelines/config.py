@@ -15,6 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from audits.settings import AuditSettings
 from lrp.encoding import TEXT_SLOT
 from lrp.explainer import METHODS
 
@@ -93,6 +94,7 @@ class ScanConfig(Section):
     dataset: DatasetSection
     attribution: AttributionSection = AttributionSection()
     runtime: RuntimeSection = RuntimeSection()
+    audit: AuditSettings = AuditSettings()
 
     @model_validator(mode="after")
     def _pair_or_prompt(self) -> "ScanConfig":
@@ -101,8 +103,10 @@ class ScanConfig(Section):
         return self
 
     def identity(self) -> dict[str, Any]:
-        """What defines the result: everything but where and how it runs."""
-        return self.model_dump(exclude={"runtime": {"ray_address", "num_workers", "output_dir", "run_id"}})
+        """What defines the scan's result: everything but where it runs and how it is audited."""
+        return self.model_dump(
+            exclude={"runtime": {"ray_address", "num_workers", "output_dir", "run_id"}, "audit": True}
+        )
 
     def identity_hash(self) -> str:
         canonical = json.dumps(self.identity(), sort_keys=True, separators=(",", ":"))
@@ -139,6 +143,27 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> ScanConfig:
         raise ConfigError(f"config {path} is not valid YAML: {error}") from None
     if not isinstance(tree, dict):
         raise ConfigError(f"config {path} must be a mapping of sections (model, dataset, ...)")
+    return _validated(tree, overrides, path)
+
+
+def load_run_config(run_dir: str | Path, overrides: list[str] = ()) -> ScanConfig:
+    """The config a run was scanned with (from its manifest), with ``audit.*`` overrides applied."""
+    path = Path(run_dir) / "manifest.json"
+    try:
+        tree = json.loads(path.read_text(encoding="utf-8")).get("config")
+    except OSError:
+        raise ConfigError(f"{run_dir}: no manifest.json; give the folder of a scan run (runs/<run_id>)") from None
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"{path} is not valid JSON: {error}") from None
+    if not isinstance(tree, dict) or "model" not in tree:
+        raise ConfigError(f"{path} holds no scan config; was this folder written by lrp-audit scan?")
+    for override in overrides:
+        if not override.startswith("audit."):
+            raise ConfigError(f"--set {override!r}: only audit.* keys can change after the scan")
+    return _validated(tree, overrides, path)
+
+
+def _validated(tree: dict, overrides: list[str], path: Path) -> ScanConfig:
     for override in overrides:
         key, sep, value = override.partition("=")
         if not sep or not key:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
-import os
 import platform
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -25,6 +23,7 @@ from lrp.explainer import METHODS
 from lrp.loading import resolve_task
 
 from . import sources
+from .cluster import pool_options, quiet_data_context, start_ray
 from .config import ConfigError, ScanConfig
 from .stages import Attribute, tokenize
 from .tables import shard_done, shard_metadata, write_json_atomic
@@ -99,32 +98,6 @@ def _existing_manifest(run_dir: Path, identity: str) -> dict | None:
     return manifest
 
 
-def _start_ray(config: ScanConfig) -> bool:
-    """Attach to ``runtime.ray_address`` / ``RAY_ADDRESS``, or start a local Ray; True if we started it."""
-    import ray
-
-    if ray.is_initialized():
-        return False
-    address = config.runtime.ray_address or os.environ.get("RAY_ADDRESS")
-    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")  # Ray's C++ warnings are not for our users
-    ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
-    return True
-
-
-def _pool(config: ScanConfig) -> dict:
-    """One actor per GPU when GPUs exist; otherwise CPU actors that leave room for the read tasks."""
-    import ray
-
-    resources = ray.cluster_resources()
-    gpus, cpus = int(resources.get("GPU", 0)), int(resources.get("CPU", 1))
-    if gpus:
-        workers = config.runtime.num_workers or gpus
-        return {"concurrency": workers, "num_gpus": 1, "num_cpus": 0.5, "threads": None, "resources": resources}
-    workers = config.runtime.num_workers or 1
-    threads = max(1, cpus // workers)
-    return {"concurrency": workers, "num_gpus": 0, "num_cpus": 0.5, "threads": threads, "resources": resources}
-
-
 def run_scan(config: ScanConfig, console: Console | None = None) -> ScanResult:
     """Run (or resume) the scan described by ``config``; returns what it found."""
     console = console or Console(stderr=True)
@@ -164,8 +137,8 @@ def run_scan(config: ScanConfig, console: Console | None = None) -> ScanResult:
     started_ray = False
     try:
         if pending:
-            started_ray = _start_ray(config)
-            pool = _pool(config)
+            started_ray = start_ray(config)
+            pool = pool_options(config)
             manifest["ray"] = {"resources": pool.pop("resources"), **pool}
             manifest["ray"]["workers"] = _execute(config, pending, run_dir, pool, console)
         manifest |= _totals(run_dir, plan)
@@ -192,10 +165,7 @@ def _execute(config: ScanConfig, pending: list, run_dir: Path, pool: dict, conso
     """Runs the pending shards; returns the model workers that did them (pid, device, GPU ids)."""
     import ray.data
 
-    logging.getLogger("ray.data").setLevel(logging.ERROR)
-    context = ray.data.DataContext.get_current()
-    context.enable_progress_bars = False
-    context.print_on_execution_start = False
+    quiet_data_context()
     plain = config.model_dump()
     dataset = ray.data.from_items([shard.to_row() for shard in pending], override_num_blocks=len(pending))
     # Fewer CPUs than the actors ask for keeps Ray from fusing tokenising into the model actors.

@@ -21,7 +21,7 @@ from lrp.encoding import encode, length_batches
 from lrp.loading import load_model
 
 from .sources import Shard, read_shard
-from .tables import ERRORS, EXAMPLES, TOKENS, shard_path, write_atomic
+from .tables import ERRORS, EXAMPLES, TOKENS, WORDS, shard_path, write_atomic
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
@@ -97,35 +97,40 @@ def tokenize(batch: dict, config: dict) -> dict:
     return {"shard_id": [shard.shard_id], "payload": [pickle.dumps(payload)]}
 
 
+def load_explainer(config: dict, threads: int | None = None) -> Explainer:
+    """The scan's model and explainer, on this worker's GPU when it has one."""
+    if threads and not torch.cuda.is_available():
+        torch.set_num_threads(threads)
+    model_section, attribution = config["model"], config["attribution"]
+    model, tokenizer = load_model(
+        model_section["name"],
+        task=model_section["task"],
+        dtype=model_section["dtype"],
+        revision=model_section["revision"],
+        num_labels=model_section["num_labels"],
+        trust_remote_code=model_section["trust_remote_code"],
+    )
+    if torch.cuda.is_available():
+        model.to("cuda")
+    return Explainer(
+        model,
+        tokenizer,
+        attribution["method"],
+        max_length=attribution["max_length"],
+        batch_size=attribution["batch_size"],
+        ig_steps=attribution["ig_steps"],
+        prompt=attribution["prompt"],
+    )
+
+
 class Attribute:
     """A pool of these holds the model: one actor per GPU, or CPU actors with fractional CPUs."""
 
     def __init__(self, config: dict, run_dir: str, threads: int | None = None) -> None:
-        if threads and not torch.cuda.is_available():
-            torch.set_num_threads(threads)
-        model_section, attribution = config["model"], config["attribution"]
-        model, tokenizer = load_model(
-            model_section["name"],
-            task=model_section["task"],
-            dtype=model_section["dtype"],
-            revision=model_section["revision"],
-            num_labels=model_section["num_labels"],
-            trust_remote_code=model_section["trust_remote_code"],
-        )
-        if torch.cuda.is_available():
-            model.to("cuda")
-        self.explainer = Explainer(
-            model,
-            tokenizer,
-            attribution["method"],
-            max_length=attribution["max_length"],
-            batch_size=attribution["batch_size"],
-            ig_steps=attribution["ig_steps"],
-            prompt=attribution["prompt"],
-        )
-        self.target = attribution["target"]
+        self.explainer = load_explainer(config, threads)
+        self.target = config["attribution"]["target"]
         self.run_dir = run_dir
-        self.device = str(model.device)
+        self.device = str(self.explainer.model.device)
         self.gpu_ids = [str(gpu) for gpu in _ray_gpu_ids()]
 
     def __call__(self, batch: dict) -> dict:
@@ -148,6 +153,7 @@ class Attribute:
         }
         run_dir = Path(self.run_dir)
         write_atomic(_tokens_table(ids, explained), shard_path(run_dir, "tokens", shard.shard_id))
+        write_atomic(_words_table(ids, explained), shard_path(run_dir, "words", shard.shard_id))
         write_atomic(_errors_table(errors), shard_path(run_dir, "errors", shard.shard_id))
         write_atomic(
             _examples_table(ids, labels, explained, self.explainer),
@@ -181,6 +187,19 @@ class Attribute:
         return sum(len(rows) * max(lengths[r] for r in rows) for rows in batches)
 
 
+class Predict:
+    """Reruns texts (counterfactual swaps) through the scan's model: target probability, prediction."""
+
+    def __init__(self, config: dict, threads: int | None = None) -> None:
+        self.explainer = load_explainer(config, threads)
+
+    def __call__(self, batch: dict) -> dict:
+        pairs = [None if pair is None else str(pair) for pair in batch["text_pair"]]
+        records = self.explainer.encode([str(text) for text in batch["text"]], None if pairs[0] is None else pairs)
+        probability, prediction = self.explainer.predict(records, [int(target) for target in batch["target"]])
+        return {"row": batch["row"], "probability": probability, "prediction": prediction}
+
+
 def _ray_gpu_ids() -> list:
     import ray
 
@@ -204,6 +223,23 @@ def _tokens_table(ids, explanations) -> pa.Table:
     relevance = [e.relevance for e in explanations]
     columns["relevance"] = np.concatenate(relevance) if relevance else np.zeros(0, np.float32)
     return pa.table(columns, schema=TOKENS)
+
+
+def _words_table(ids, explanations) -> pa.Table:
+    """One row per word: the explanation's words, subwords merged and their relevance summed."""
+    columns = {name: [] for name in WORDS.names}
+    for example_id, e in zip(ids, explanations):
+        n = len(e.words)
+        columns["example_id"] += [example_id] * n
+        columns["segment"] += e.word_segment
+        columns["word_index"] += range(n)
+        columns["word"] += e.words
+        columns["num_tokens"] += np.bincount([w for w in e.word_index if w is not None], minlength=n).tolist()
+        columns["char_start"] += e.word_char_start
+        columns["char_end"] += e.word_char_end
+    relevance = [e.word_relevance for e in explanations]
+    columns["relevance"] = np.concatenate(relevance) if relevance else np.zeros(0, np.float32)
+    return pa.table(columns, schema=WORDS)
 
 
 def _examples_table(ids, labels, explanations, explainer: Explainer) -> pa.Table:

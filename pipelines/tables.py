@@ -1,7 +1,7 @@
 """The output contract: Parquet schemas of a run's tables, and atomic writes.
 
-``<run>/tokens/``, ``<run>/examples/`` and ``<run>/errors/`` hold one file per input shard, named
-by the shard; each is written under a temporary name and renamed, so no reader sees half a file.
+``<run>/tokens/``, ``<run>/words/``, ``<run>/examples/`` and ``<run>/errors/`` hold one file per
+input shard, named by the shard; each is written under a temporary name and renamed, so no reader sees half a file.
 The examples file is written last: its presence marks the shard done.
 """
 
@@ -31,6 +31,19 @@ TOKENS = pa.schema(
         ("segment", pa.int8()),
     ]
 )
+# The tokeniser's words with their subwords merged: what the audit matches lexicon terms against.
+WORDS = pa.schema(
+    [
+        ("example_id", pa.string()),
+        ("segment", pa.int8()),
+        ("word_index", pa.int32()),
+        ("word", pa.string()),
+        ("num_tokens", pa.int32()),
+        ("char_start", pa.int32()),
+        ("char_end", pa.int32()),
+        ("relevance", pa.float32()),
+    ]
+)
 EXAMPLES = pa.schema(
     [
         ("example_id", pa.string()),
@@ -50,7 +63,14 @@ EXAMPLES = pa.schema(
     ]
 )
 ERRORS = pa.schema([("example_id", pa.string()), ("kind", pa.string()), ("message", pa.string())])
-SCHEMAS = {"tokens": TOKENS, "examples": EXAMPLES, "errors": ERRORS}
+SCHEMAS = {"tokens": TOKENS, "words": WORDS, "examples": EXAMPLES, "errors": ERRORS}
+# The columns that identify a row of each table.
+KEYS = {
+    "tokens": ("example_id", "position"),
+    "words": ("example_id", "word_index"),
+    "examples": ("example_id",),
+    "errors": ("example_id",),
+}
 
 
 def shard_path(run_dir: Path, table: str, shard_id: str) -> Path:

@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 from pipelines.config import ConfigError, load_config
 from pipelines.scan import run_scan
-from pipelines.tables import SCHEMAS
+from pipelines.tables import KEYS, SCHEMAS
 
 GOOD = ["She is a brilliant engineer.", "He said yes to the offer.", "ok", "The nurse checked it twice.", "42"]
 BAD = [None, "", "   "]
@@ -196,7 +196,7 @@ def test_a_killed_scan_resumes_to_the_same_result(ray_local, tmp_path, model_dir
     assert resumed.shards_done_now == 12 - finished_before
     fresh = run_scan(load_config(write_config(tmp_path, model_dir, data_file, runtime={"run_id": "fresh", "shard_rows": 4})))
     for table in SCHEMAS:
-        keys = [("example_id", "ascending")] + ([("position", "ascending")] if table == "tokens" else [])
+        keys = [(key, "ascending") for key in KEYS[table]]
         after_kill = pq.read_table(resumed.run_dir / table, schema=SCHEMAS[table]).sort_by(keys)
         uninterrupted = pq.read_table(fresh.run_dir / table, schema=SCHEMAS[table]).sort_by(keys)
         assert after_kill.equals(uninterrupted), table

@@ -15,7 +15,7 @@ from ray.cluster_utils import Cluster
 
 from pipelines.config import load_config
 from pipelines.scan import run_scan
-from pipelines.tables import SCHEMAS
+from pipelines.tables import KEYS, SCHEMAS
 
 TEXTS = ["She is a brilliant engineer.", "He said yes to the offer.", "ok", "The nurse checked it twice."] * 4
 
@@ -40,14 +40,14 @@ def scan(tmp_path, inputs, run_id: str, **runtime):
 
 
 def table(result, name):
-    keys = [("example_id", "ascending")] + ([("position", "ascending")] if name == "tokens" else [])
+    keys = [(key, "ascending") for key in KEYS[name]]
     return pq.read_table(result.run_dir / name, schema=SCHEMAS[name]).sort_by(keys)
 
 
 def test_one_actor_per_gpu_each_with_its_own_device(tmp_path, inputs):
     ray.init(num_cpus=2, num_gpus=2, include_dashboard=False, log_to_driver=False)
     try:
-        result = scan(tmp_path, inputs, "gpus")
+        result = scan(tmp_path, inputs, "gpus", shard_rows=1)  # many shards: both actors get work
     finally:
         ray.shutdown()
     manifest = json.loads((result.run_dir / "manifest.json").read_text())

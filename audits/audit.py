@@ -1,0 +1,275 @@
+"""The audit of one run: per-example shares (SQL) -> statistics -> counterfactual check -> flags.
+
+A group is flagged when (1) the lower confidence bound of its lift over matched control words is
+above ``min_lift``, (2) that excess is significant after Benjamini-Hochberg correction, and (3)
+swapping its terms for the paired group's moves the model's target probability significantly more
+than swapping as many other words. A group that passes (1) and (2) but not (3) is reported as
+unconfirmed, never as flagged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from pipelines.tables import write_atomic, write_json_atomic
+
+from .counterfactual import VARIANTS, Example, Outcome, build_examples
+from .database import connect, materialize, run_named
+from .lexicon import Lexicon, load_lexicons, terms_table
+from .settings import AuditSettings
+from .statistics import benjamini_hochberg, mean_interval, ratio_of_means, rng_for, sign_flip_pvalue
+
+# Rows {text, text_pair, target} -> rows {probability (of the target), prediction}, in order.
+Predict = Callable[[list[dict]], list[dict]]
+
+CAVEATS = [
+    "A lexicon cannot see proxies: words that stand in for a group without naming it (a hobby, a "
+    "college, a name the lexicon lacks) are invisible to this audit (De-Arteaga et al. 2019).",
+    "Low coverage means the audit saw little, not that the model is clean: check the coverage table.",
+    "Explanations can be manipulated (Slack et al. 2020); the counterfactual swap is the check that "
+    "does not rely on relevance.",
+]
+
+
+# The swap plan's inputs; `chosen` is the registered sample of example ids.
+EXAMPLES_WITH_GROUP = 'SELECT DISTINCT example_id FROM term_words WHERE axis = ? AND "group" = ? ORDER BY example_id'
+CHOSEN_EXAMPLES = """
+    SELECT example_id, text, text_pair, target FROM examples SEMI JOIN chosen USING (example_id) ORDER BY example_id
+"""
+CHOSEN_MATCHES = """
+    SELECT matches.example_id, matches.segment, matches.char_start, matches.char_end, terms.replacement
+    FROM matches JOIN terms USING (axis, "group", term) SEMI JOIN chosen USING (example_id)
+    WHERE matches.axis = ? AND matches."group" = ?
+    ORDER BY ALL
+"""
+CHOSEN_CONTROL_WORDS = """
+    SELECT example_id, segment, char_start, char_end, norm
+    FROM words
+    SEMI JOIN chosen USING (example_id)
+    ANTI JOIN (SELECT DISTINCT example_id, segment, word_index FROM term_words) USING (example_id, segment, word_index)
+    WHERE norm <> ''
+    ORDER BY example_id, segment, word_index
+"""
+
+
+class AuditError(ValueError):
+    """A run that cannot be audited; the message names the path or key."""
+
+
+def run_audit(run_dir: str | Path, settings: AuditSettings, predict: Predict | None = None) -> dict:
+    """Audit ``run_dir``; writes ``audit.json`` and ``terms.parquet`` there and returns the report."""
+    run_dir = Path(run_dir)
+    manifest = _complete_manifest(run_dir)
+    lexicons = load_lexicons(settings.axes, settings.lexicons)
+    terms = terms_table(lexicons)
+    write_atomic(terms, run_dir / "terms.parquet")
+    connection = connect(run_dir, terms)
+    materialize(connection)
+    shares = run_named(connection, "example_shares", {"top_k": settings.top_k}).to_pandas()
+    coverage = run_named(connection, "coverage").to_pandas()
+    num_examples = connection.sql("SELECT count(*) FROM examples").fetchall()[0][0]
+
+    tests = _tests(shares, settings)
+    tested = [test for test in tests if test["tested"]]
+    for test, q in zip(tested, benjamini_hochberg([test["p_value"] for test in tested])):
+        test["q_value"] = q
+    candidates = [test for test in tested if test["level"] == "group" and _passes_statistics(test, settings)]
+    counterfactuals = _counterfactuals(
+        connection, candidates, {lexicon.axis: lexicon for lexicon in lexicons}, settings, predict
+    )
+    flags, unconfirmed = [], []
+    for test, check in zip(candidates, counterfactuals):
+        entry = {"axis": test["axis"], "group": test["group"], "statistics": test, "counterfactual": check}
+        (flags if check["confirmed"] else unconfirmed).append(entry)
+
+    report = {
+        "run_id": manifest.get("run_id", run_dir.name),
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "status": "flagged" if flags else "clear",
+        "method": (manifest.get("attribution") or {}).get("method"),
+        "settings": settings.model_dump(),
+        "lexicons": [lexicon.summary() for lexicon in lexicons],
+        "coverage": _coverage(coverage, shares, num_examples),
+        "tests": tests,
+        "flags": flags,
+        "unconfirmed": unconfirmed,
+        "caveats": CAVEATS,
+    }
+    write_json_atomic(report, run_dir / "audit.json")
+    return report
+
+
+def _complete_manifest(run_dir: Path) -> dict:
+    path = run_dir / "manifest.json"
+    if not path.is_file():
+        raise AuditError(f"{run_dir}: no manifest.json; give the folder of a scan run (runs/<run_id>)")
+    manifest = json.loads(path.read_text())
+    if manifest.get("status") != "complete":
+        raise AuditError(
+            f"{run_dir}: the scan is {manifest.get('status', 'unfinished')}, not complete; "
+            "rerun the same scan command to finish it before auditing"
+        )
+    return manifest
+
+
+def _tests(shares: pd.DataFrame, settings: AuditSettings) -> list[dict]:
+    """One test per group, per group and predicted class, and per term."""
+    groups, terms = shares[shares["term"].isna()], shares[shares["term"].notna()]
+    tests = []
+    for (axis, group), rows in groups.groupby(["axis", "group"], sort=True):
+        tests.append(_test(rows, settings, "group", axis, group))
+    for (axis, group, label), rows in groups.groupby(["axis", "group", "prediction_label"], sort=True):
+        tests.append(_test(rows, settings, "class", axis, group, prediction=label))
+    for (axis, group, term), rows in terms.groupby(["axis", "group", "term"], sort=True):
+        tests.append(_test(rows, settings, "term", axis, group, term=term))
+    return tests
+
+
+def _test(
+    rows: pd.DataFrame, settings: AuditSettings, level: str, axis: str, group: str, *, prediction=None, term=None
+) -> dict:
+    rows = rows[rows["total_abs"] > 0]
+    controlled = rows[rows["control_share"].notna()]
+    test = {
+        "level": level,
+        "axis": axis,
+        "group": group,
+        "prediction": prediction,
+        "term": term,
+        "examples": len(rows),
+        "examples_with_controls": len(controlled),
+        "tested": len(controlled) >= settings.min_examples,
+        "share": _mean(rows["share"]),
+        "expected_share": _mean(rows["expected_share"]),
+        "control_share": _mean(controlled["control_share"]),
+        "top1_rate": _mean(rows["top1"]),
+        "topk_rate": _mean(rows["topk"]),
+    }
+    if not test["tested"]:
+        return test | {"reason": f"fewer than {settings.min_examples} examples"}
+    key = f"{level}/{axis}/{group}/{prediction}/{term}"
+    options = {"resamples": settings.resamples, "confidence": settings.confidence}
+    test["lift_tokens"] = ratio_of_means(
+        rows["share"], rows["expected_share"], rng=rng_for(settings.seed, key + "/tokens"), **options
+    ).record()
+    test["lift_control"] = ratio_of_means(
+        controlled["share"], controlled["control_share"], rng=rng_for(settings.seed, key + "/control"), **options
+    ).record()
+    test["relevance"] = mean_interval(
+        rows["relevance"], rng=rng_for(settings.seed, key + "/relevance"), **options
+    ).record()
+    test["p_value"] = sign_flip_pvalue(
+        controlled["share"] - controlled["control_share"],
+        resamples=settings.resamples,
+        rng=rng_for(settings.seed, key + "/p"),
+    )
+    return test
+
+
+def _passes_statistics(test: dict, settings: AuditSettings) -> bool:
+    low = test["lift_control"]["low"]
+    return low is not None and low > settings.min_lift and test["q_value"] <= settings.alpha
+
+
+def _counterfactuals(
+    connection, candidates: list[dict], lexicons: dict[str, Lexicon], settings: AuditSettings, predict
+) -> list[dict]:
+    """Swap each candidate group's terms for its partner's and rerun the model (one pooled call)."""
+    checks, plans = [], []
+    for test in candidates:
+        partner = lexicons[test["axis"]].spec.groups[test["group"]].swap_with
+        check = {"partner": partner, "confirmed": False}
+        if partner is None:
+            check["reason"] = f"group {test['group']} has no swap_with partner in its lexicon"
+        elif predict is None:
+            check["reason"] = "no model to rerun (the run's config has no loadable model)"
+        else:
+            examples = _plan(connection, test, settings)
+            check["reason"] = None if examples else "no example has a term with a swap partner"
+            plans.append((check, examples))
+        checks.append(check)
+    rows = [
+        dict(zip(("text", "text_pair"), example.texts(variant))) | {"target": example.target}
+        for _, examples in plans
+        for example in examples
+        for variant in VARIANTS
+    ]
+    results = iter(predict(rows) if rows else [])
+    measured = []
+    for check, examples in plans:
+        if not examples:
+            continue
+        answers = [[next(results) for _ in VARIANTS] for _ in examples]
+        outcome = Outcome(
+            {v: np.array([a[i]["probability"] for a in answers]) for i, v in enumerate(VARIANTS)},
+            {v: np.array([a[i]["prediction"] for a in answers]) for i, v in enumerate(VARIANTS)},
+        )
+        key = f"counterfactual/{check['partner']}/{examples[0].example_id}"
+        excess = outcome.excess()
+        check |= {
+            "examples": len(examples),
+            "unswappable_terms": sum(example.unswappable for example in examples),
+            "swap": outcome.effect("swapped"),
+            "control": outcome.effect("control"),
+            "excess_change": mean_interval(
+                excess, resamples=settings.resamples, confidence=settings.confidence, rng=rng_for(settings.seed, key)
+            ).record(),
+            "p_value": sign_flip_pvalue(excess, resamples=settings.resamples, rng=rng_for(settings.seed, key + "/p")),
+        }
+        measured.append(check)
+    for check, q in zip(measured, benjamini_hochberg([check["p_value"] for check in measured])):
+        check["q_value"] = q
+        check["confirmed"] = (
+            q <= settings.alpha and check["excess_change"]["estimate"] >= settings.min_probability_change
+        )
+        if not check["confirmed"]:
+            check["reason"] = (
+                f"the swap moved the target probability {check['excess_change']['estimate']:+.3f} beyond the "
+                f"control (needs >= {settings.min_probability_change} at q <= {settings.alpha}; q = {q:.3g})"
+            )
+    return checks
+
+
+def _plan(connection, test: dict, settings: AuditSettings) -> list[Example]:
+    """The swap plan for a sample of the examples that contain the group."""
+    rng = rng_for(settings.seed, f"sample/{test['axis']}/{test['group']}")
+    where = [test["axis"], test["group"]]
+    ids = [row["example_id"] for row in _rows(connection, EXAMPLES_WITH_GROUP, where)]
+    if len(ids) > settings.counterfactual_examples:
+        ids = sorted(rng.choice(ids, settings.counterfactual_examples, replace=False).tolist())
+    connection.register("chosen", pa.table({"example_id": ids}))
+    examples = _rows(connection, CHOSEN_EXAMPLES)
+    matches = _rows(connection, CHOSEN_MATCHES, where)
+    control_words = _rows(connection, CHOSEN_CONTROL_WORDS)
+    connection.unregister("chosen")
+    return build_examples(examples, matches, control_words, rng)
+
+
+def _rows(connection, sql: str, params: list | None = None) -> list[dict]:
+    return connection.sql(sql, params=params).to_arrow_table().to_pylist()
+
+
+def _coverage(coverage: pd.DataFrame, shares: pd.DataFrame, num_examples: int) -> dict:
+    """Examples and occurrences per group and term, and how many examples any lexicon term touches."""
+    axes: dict = {}
+    for row in coverage.itertuples(index=False):
+        group = axes.setdefault(row.axis, {}).setdefault(row.group, {"terms": {}})
+        counts = {"examples": int(row.examples), "occurrences": int(row.occurrences)}
+        if pd.isna(row.term):
+            group.update(counts)
+        elif counts["examples"]:
+            group["terms"][row.term] = counts
+    touched = shares["example_id"].nunique() if len(shares) else 0
+    return {"examples": int(num_examples), "examples_with_any_term": int(touched), "axes": axes}
+
+
+def _mean(values: pd.Series) -> float | None:
+    values = values.astype(float)
+    return float(values.mean()) if len(values) else None

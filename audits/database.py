@@ -1,0 +1,114 @@
+"""DuckDB over a run's Parquet, read in place, and the named queries of ``queries/``.
+
+``connect(run_dir)`` registers the views ``tokens``, ``words``, ``examples``, ``errors`` and
+``terms`` (plus ``term_words``, ``matches``, ``example_totals``) from ``queries/views.sql``. Query
+parameters are DuckDB variables, always set through bound values (``SET VARIABLE x = ?``): the
+same ``.sql`` files run unchanged in the DuckDB command line after ``SET VARIABLE x = ...``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+QUERIES = Path(__file__).resolve().parent.parent / "queries"
+VIEWS = "views"
+PARAM = re.compile(r"^-- param (\w+) (INTEGER|DOUBLE|VARCHAR|BOOLEAN): (.+)$")
+TABLES = ("tokens", "words", "examples", "errors")
+
+
+class QueryError(ValueError):
+    """A query that cannot run: unknown name or parameter, bad value, or DuckDB's own message."""
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A ``queries/<name>.sql`` file: its SQL, what its header says it does, and its parameters."""
+
+    name: str
+    sql: str
+    description: str
+    params: dict[str, tuple[str, str]]  # name -> (DuckDB type, description)
+
+    @classmethod
+    def read(cls, path: Path) -> "NamedQuery":
+        sql = path.read_text(encoding="utf-8")
+        header = [line for line in sql.splitlines() if line.startswith("--")]
+        params = {m[1]: (m[2], m[3]) for m in map(PARAM.match, header) if m}
+        description = header[0].removeprefix("--").strip() if header else ""
+        return cls(path.stem, sql, description, params)
+
+
+def named_queries() -> dict[str, NamedQuery]:
+    """Every shipped query by name (``views.sql`` is the set-up, not a query)."""
+    return {path.stem: NamedQuery.read(path) for path in sorted(QUERIES.glob("*.sql")) if path.stem != VIEWS}
+
+
+def connect(run_dir: str | Path, terms: pa.Table) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the run's views; ``terms`` is the lexicon (``audits.terms_table``)."""
+    run_dir = Path(run_dir)
+    for table in TABLES:
+        if not any((run_dir / table).glob("*.parquet")):
+            raise QueryError(f"{run_dir}: no {table}/*.parquet files; is this a scan's run folder?")
+    connection = duckdb.connect()
+    connection.execute("SET VARIABLE run_dir = ?", [str(run_dir)])
+    connection.register("terms", terms)
+    connection.execute((QUERIES / f"{VIEWS}.sql").read_text(encoding="utf-8"))
+    return connection
+
+
+def materialize(connection: duckdb.DuckDBPyConnection) -> None:
+    """Compute ``words`` and ``term_words`` once, for a session that runs many queries over them."""
+    for view in ("term_words",):
+        connection.execute(f"CREATE TEMP TABLE {view}_cached AS FROM {view}")
+        connection.execute(f"CREATE OR REPLACE VIEW {view} AS FROM {view}_cached")
+
+
+def set_params(connection: duckdb.DuckDBPyConnection, params: dict[str, Any], declared: dict | None = None) -> None:
+    """Bind each parameter as a DuckDB variable, cast to its declared type."""
+    for name, value in params.items():
+        if not re.fullmatch(r"[A-Za-z_]\w*", name):
+            raise QueryError(f"--param {name}: parameter names are letters, digits and _")
+        kind = declared[name][0] if declared and name in declared else None
+        try:
+            if kind is None:
+                connection.execute(f'SET VARIABLE "{name}" = ?', [value])
+            else:
+                connection.execute(f'SET VARIABLE "{name}" = CAST(? AS {kind})', [value])
+        except duckdb.Error as error:
+            raise QueryError(
+                f"--param {name}={value!r}: not a valid {kind or 'value'} ({_first_line(error)})"
+            ) from None
+
+
+def run_named(connection: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> pa.Table:
+    """Run a shipped query with its parameters (unset ones take the defaults written in its SQL)."""
+    queries = named_queries()
+    if name not in queries:
+        raise QueryError(f"--name {name}: no such query; shipped: {', '.join(queries)}")
+    query = queries[name]
+    params = dict(params or {})
+    unknown = sorted(set(params) - set(query.params))
+    if unknown:
+        takes = ", ".join(query.params) or "no parameters"
+        raise QueryError(f"--param {unknown[0]}: query {name} does not take it (it takes: {takes})")
+    set_params(connection, {key: params.get(key) for key in query.params}, query.params)
+    return run_sql(connection, query.sql)
+
+
+def run_sql(connection: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
+    """Run SQL text and return its result; DuckDB's error becomes one ``QueryError`` line."""
+    try:
+        relation = connection.sql(sql)
+        return relation.to_arrow_table() if relation is not None else pa.table({})
+    except duckdb.Error as error:
+        raise QueryError(f"query failed: {_first_line(error)}") from None
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0]

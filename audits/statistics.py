@@ -1,0 +1,111 @@
+"""How sure we are: bootstrap intervals and permutation tests over examples, and BH correction.
+
+The unit of resampling is the example, never the token: the words of one text are not independent.
+Everything is seeded from the audit's seed and the name of what is tested, so a result does not
+depend on the order in which things are tested.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy import stats
+
+# Resampled arrays are (batch, examples): keep each batch near this many numbers.
+BATCH_NUMBERS = 20_000_000
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An estimate with its bootstrap percentile interval."""
+
+    estimate: float
+    low: float
+    high: float
+
+    def record(self) -> dict:
+        return {key: _finite(value) for key, value in asdict(self).items()}
+
+
+def rng_for(seed: int, key: str) -> np.random.Generator:
+    return np.random.default_rng([seed, zlib.crc32(key.encode())])
+
+
+def _batch(n: int) -> int:
+    return max(1, BATCH_NUMBERS // max(n, 1))
+
+
+def _ratio(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return a.mean(axis=axis) / b.mean(axis=axis)
+
+
+def _percentile_interval(
+    samples: tuple[np.ndarray, ...], statistic, resamples: int, confidence: float, rng
+) -> Interval:
+    """Bootstrap over examples (rows of every sample together, so pairs stay pairs)."""
+    estimate = float(statistic(*samples))
+    if len(samples[0]) < 2:
+        return Interval(estimate, np.nan, np.nan)
+    result = stats.bootstrap(
+        samples,
+        statistic,
+        paired=True,
+        vectorized=True,
+        n_resamples=resamples,
+        confidence_level=confidence,
+        method="percentile",
+        batch=_batch(len(samples[0])),
+        rng=rng,
+    )
+    return Interval(estimate, float(result.confidence_interval.low), float(result.confidence_interval.high))
+
+
+def ratio_of_means(
+    numerator: np.ndarray, denominator: np.ndarray, *, resamples: int, confidence: float, rng: np.random.Generator
+) -> Interval:
+    """mean(numerator) / mean(denominator), with examples resampled in pairs."""
+    samples = (np.asarray(numerator, float), np.asarray(denominator, float))
+    return _percentile_interval(samples, _ratio, resamples, confidence, rng)
+
+
+def mean_interval(values: np.ndarray, *, resamples: int, confidence: float, rng: np.random.Generator) -> Interval:
+    values = np.asarray(values, float)
+    if len(values) == 0:
+        return Interval(np.nan, np.nan, np.nan)
+    return _percentile_interval((values,), np.mean, resamples, confidence, rng)
+
+
+def sign_flip_pvalue(differences: np.ndarray, *, resamples: int, rng: np.random.Generator) -> float:
+    """One-sided p-value that the mean paired difference is above zero.
+
+    Under the null hypothesis (no difference within an example) the sign of each example's
+    difference is a coin flip; exact for up to log2(resamples) examples."""
+    differences = np.asarray(differences, float)
+    if len(differences) == 0 or not np.any(differences):
+        return 1.0
+    result = stats.permutation_test(
+        (differences,),
+        np.mean,
+        permutation_type="samples",
+        alternative="greater",
+        vectorized=True,
+        n_resamples=resamples,
+        batch=_batch(len(differences)),
+        rng=rng,
+    )
+    return float(result.pvalue)
+
+
+def benjamini_hochberg(pvalues: list[float]) -> list[float]:
+    """q-values: the false discovery rate at which each test would be rejected."""
+    if not pvalues:
+        return []
+    return [float(q) for q in stats.false_discovery_control(np.asarray(pvalues, float), method="bh")]
+
+
+def _finite(value: float) -> float | None:
+    """JSON has no NaN: an undefined number is written as null."""
+    return float(value) if value is not None and np.isfinite(value) else None

@@ -1,0 +1,84 @@
+"""The audit's short readable summary: one line per group, then the verdict and the caveats."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+
+def _interval(value: dict | None) -> str:
+    if not value or value["estimate"] is None:
+        return "-"
+    if value["low"] is None:
+        return f"{value['estimate']:.2f}"
+    return f"{value['estimate']:.2f} [{value['low']:.2f}, {value['high']:.2f}]"
+
+
+def _number(value: float | None, form: str = ".2f") -> str:
+    return "-" if value is None else format(value, form)
+
+
+def print_summary(report: dict, console: Console) -> None:
+    coverage = report["coverage"]
+    level = round(100 * report["settings"]["confidence"])
+    console.print(
+        f"[bold]Audit of {report['run_id']}[/] ({report['method'] or 'unknown method'}): "
+        f"{coverage['examples']} examples, {coverage['examples_with_any_term']} contain a lexicon term",
+        highlight=False,
+    )
+    verdicts = {(f["axis"], f["group"]): "[bold red]FLAG[/]" for f in report["flags"]}
+    verdicts |= {(f["axis"], f["group"]): "[yellow]unconfirmed[/]" for f in report["unconfirmed"]}
+    checks = {(f["axis"], f["group"]): f["counterfactual"] for f in report["flags"] + report["unconfirmed"]}
+    table = Table(show_edge=False, header_style="bold")
+    for column in (
+        "axis",
+        "group",
+        "examples",
+        "share",
+        f"lift vs control ({level}% CI)",
+        "lift vs tokens",
+        "top-1",
+        "q",
+        "swap: change (control)",
+        "verdict",
+    ):
+        table.add_column(column, justify="left" if column in ("axis", "group", "verdict") else "right")
+    groups = [test for test in report["tests"] if test["level"] == "group"]
+    for test in groups:
+        key = (test["axis"], test["group"])
+        check = checks.get(key, {})
+        swap = (
+            f"{check['swap']['mean_probability_change']:+.2f} ({check['control']['mean_probability_change']:+.2f})"
+            if "swap" in check
+            else "-"
+        )
+        table.add_row(
+            test["axis"],
+            test["group"],
+            str(test["examples"]),
+            _number(test["share"]),
+            _interval(test.get("lift_control")) if test["tested"] else "not tested",
+            _interval(test.get("lift_tokens")),
+            _number(test["top1_rate"]),
+            _number(test.get("q_value"), ".2g"),
+            swap,
+            verdicts.get(key, ""),
+        )
+    if groups:
+        console.print(table)
+    else:
+        console.print("No lexicon term occurs in this run: nothing to test (see coverage in audit.json).")
+    for entry in report["unconfirmed"]:
+        console.print(
+            f"[yellow]unconfirmed[/] {entry['axis']}/{entry['group']}: {entry['counterfactual']['reason']}",
+            highlight=False,
+        )
+    if report["flags"]:
+        names = ", ".join(f"{f['axis']}/{f['group']}" for f in report["flags"])
+        console.print(
+            f"[bold red]flagged:[/] {names}: the model relies on these words; swapping them moves its predictions."
+        )
+    else:
+        console.print("[green]no flag raised[/]")
+    for caveat in report["caveats"]:
+        console.print(f"[dim]note: {caveat}[/]", highlight=False)

@@ -1,0 +1,44 @@
+"""Where model work runs: attach to (or start) Ray, and size the pool of model actors."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from .config import ScanConfig
+
+
+def start_ray(config: ScanConfig) -> bool:
+    """Attach to ``runtime.ray_address`` / ``RAY_ADDRESS``, or start a local Ray; True if we started it."""
+    import ray
+
+    if ray.is_initialized():
+        return False
+    address = config.runtime.ray_address or os.environ.get("RAY_ADDRESS")
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")  # Ray's C++ warnings are not for our users
+    ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    return True
+
+
+def pool_options(config: ScanConfig) -> dict:
+    """One actor per GPU when GPUs exist; otherwise CPU actors that leave room for the read tasks."""
+    import ray
+
+    resources = ray.cluster_resources()
+    gpus, cpus = int(resources.get("GPU", 0)), int(resources.get("CPU", 1))
+    if gpus:
+        workers = config.runtime.num_workers or gpus
+        return {"concurrency": workers, "num_gpus": 1, "num_cpus": 0.5, "threads": None, "resources": resources}
+    workers = config.runtime.num_workers or 1
+    threads = max(1, cpus // workers)
+    return {"concurrency": workers, "num_gpus": 0, "num_cpus": 0.5, "threads": threads, "resources": resources}
+
+
+def quiet_data_context() -> None:
+    """Our own progress display replaces Ray Data's bars and start-up messages."""
+    import ray.data
+
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False
+    context.print_on_execution_start = False

@@ -1,0 +1,92 @@
+-- The views every query builds on, over a run's Parquet files read in place.
+--
+-- From the DuckDB command line, inside the repository:
+--   SET VARIABLE run_dir = 'runs/scan-0123456789ab';
+--   CREATE VIEW terms AS FROM read_parquet(getvariable('run_dir') || '/terms.parquet');  -- written by lrp-audit audit
+--   .read queries/views.sql
+-- From Python, audits.connect(run_dir) does all of this (and registers the lexicon as terms).
+
+CREATE OR REPLACE VIEW tokens AS FROM read_parquet(getvariable('run_dir') || '/tokens/*.parquet');
+CREATE OR REPLACE VIEW examples AS FROM read_parquet(getvariable('run_dir') || '/examples/*.parquet');
+CREATE OR REPLACE VIEW errors AS FROM read_parquet(getvariable('run_dir') || '/errors/*.parquet');
+
+-- One row per word of each text, as the scan wrote it: the tokeniser's words with their subwords
+-- merged and relevance summed (special and prompt-template tokens belong to no word). `word` is the
+-- text it covers; `norm` is that text lower-cased with punctuation, symbols and spaces removed
+-- ('' for a punctuation-only word): lexicon terms are matched against `norm`.
+CREATE OR REPLACE VIEW words AS
+SELECT *,
+       regexp_replace(lower(word), '[\pP\pS\pZ\s\x0b\x1c-\x1f\x85]+', '', 'g') AS norm,  -- \x..: whitespace RE2's \s lacks
+       abs(relevance) AS abs_relevance
+FROM read_parquet(getvariable('run_dir') || '/words/*.parquet');
+
+-- One row per word that is part of a lexicon term occurring in a text. A term of n words matches
+-- n consecutive words (punctuation-only words in between are skipped: "sister-in-law" matches
+-- "sister in law"). Within an axis the longest match wins: "african american" is not also
+-- "american". `match_start` numbers the occurrence within its text. The word's own columns
+-- (tokens, span, relevance) come along.
+CREATE OR REPLACE VIEW term_words AS
+WITH parts AS (
+    SELECT axis, "group", term, num_words, unnest(parts) AS part, generate_subscripts(parts, 1) AS part_number
+    FROM terms
+),
+part_hits AS (
+    SELECT words.example_id, words.segment, words.word_index, words.num_tokens, words.char_start, words.char_end,
+           words.relevance, words.abs_relevance, parts.*
+    FROM words JOIN parts ON words.norm = parts.part
+),
+-- Texts holding every word of some multi-word term: only these need their words numbered.
+multi AS (
+    SELECT DISTINCT example_id, segment
+    FROM part_hits
+    WHERE num_words > 1
+    GROUP BY example_id, segment, axis, term, num_words
+    HAVING count(DISTINCT part_number) = num_words
+),
+numbered AS (
+    SELECT words.example_id, words.segment, words.word_index,
+           row_number() OVER (PARTITION BY words.example_id, words.segment ORDER BY words.word_index) AS word_number
+    FROM words SEMI JOIN multi USING (example_id, segment)
+    WHERE words.norm <> ''
+),
+hits AS (
+    SELECT * EXCLUDE (part, part_number), word_index AS match_start
+    FROM part_hits
+    WHERE num_words = 1
+    UNION ALL
+    SELECT part_hits.* EXCLUDE (part, part_number), numbered.word_number - part_hits.part_number AS match_start
+    FROM part_hits JOIN numbered USING (example_id, segment, word_index)
+    WHERE part_hits.num_words > 1
+    QUALIFY count(*) OVER (PARTITION BY part_hits.example_id, part_hits.segment, part_hits.axis, part_hits.term,
+                                        match_start) = part_hits.num_words
+),
+longest AS (
+    SELECT *, max(num_words) OVER (PARTITION BY example_id, segment, word_index, axis) AS longest FROM hits
+)
+SELECT example_id, segment, word_index, num_tokens, char_start, char_end, relevance, abs_relevance,
+       axis, "group", term, match_start
+FROM longest
+QUALIFY bool_and(num_words = longest) OVER (PARTITION BY example_id, segment, axis, term, match_start);
+
+-- One row per occurrence of a term in a text: its character span, the relevance of its words
+-- summed, and their |relevance| summed word by word (as in every share).
+CREATE OR REPLACE VIEW matches AS
+SELECT example_id, segment, axis, "group", term,
+       min(char_start) AS char_start,
+       max(char_end) AS char_end,
+       count(*)::INTEGER AS num_words,
+       sum(num_tokens)::INTEGER AS num_tokens,
+       sum(relevance) AS relevance,
+       sum(abs_relevance) AS abs_relevance
+FROM term_words
+GROUP BY example_id, segment, axis, "group", term, match_start;
+
+-- Per example: |relevance| and tokens over all its words, the denominators of every share.
+CREATE OR REPLACE VIEW example_totals AS
+SELECT example_id,
+       sum(abs_relevance) AS total_abs,
+       sum(num_tokens)::INTEGER AS total_tokens,
+       count(*) FILTER (WHERE norm <> '')::INTEGER AS content_words,
+       max(abs_relevance) FILTER (WHERE norm <> '') AS top1_abs
+FROM words
+GROUP BY example_id;

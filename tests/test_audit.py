@@ -1,0 +1,117 @@
+"""The audit end to end: a leaking model is flagged and confirmed, a fair one is not."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+import leak
+from audits.audit import run_audit
+from pipelines.cli import app
+from pipelines.config import load_config
+from pipelines.rerun import ray_predictor
+from pipelines.scan import run_scan
+
+
+@pytest.fixture(scope="module")
+def ray_local():
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, object_store_memory=200 * 1024**2)
+    yield
+    ray.shutdown()
+
+
+def scan_config(root, kind: str) -> str:
+    """Train the ``kind`` model (leak or fair), write its held-out data and a scan config."""
+    texts, labels = leak.sentences(800, kind == "leak", seed=1)
+    model = leak.train(texts, labels, root / f"model-{kind}")
+    data = leak.write_csv(*leak.sentences(200, kind == "leak", seed=2), root / f"{kind}.csv")
+    config = {
+        "model": {"name": str(model)},
+        "dataset": {"name": str(data), "label_column": "label"},
+        "runtime": {"output_dir": str(root / "runs"), "run_id": kind},
+    }
+    path = root / f"{kind}.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def leaking(ray_local, tmp_path_factory):
+    """The leaking model's scan through the command line, which audits at its end."""
+    config = scan_config(tmp_path_factory.mktemp("leak"), "leak")
+    result = CliRunner().invoke(app, ["scan", config, "--fail-on-flag"])
+    run_dir = load_config(config).run_dir
+    return result, run_dir
+
+
+@pytest.fixture(scope="module")
+def fair_report(ray_local, tmp_path_factory):
+    config = load_config(scan_config(tmp_path_factory.mktemp("fair"), "fair"))
+    run_dir = run_scan(config).run_dir
+    return run_audit(run_dir, config.audit, ray_predictor(config))
+
+
+def test_a_model_whose_label_leaks_through_gender_words_is_flagged_and_confirmed(leaking):
+    _, run_dir = leaking
+    report = json.loads((run_dir / "audit.json").read_text())
+    assert report["status"] == "flagged"
+    flagged = {(flag["axis"], flag["group"]) for flag in report["flags"]}
+    assert flagged == {("gender", "female"), ("gender", "male")}
+    for flag in report["flags"]:
+        check = flag["counterfactual"]
+        assert check["confirmed"] and check["q_value"] <= 0.05
+        assert check["swap"]["flip_rate"] > 0.5 > check["control"]["flip_rate"]
+        assert flag["statistics"]["lift_control"]["low"] > 1.5
+
+
+def test_the_same_model_family_without_the_leak_is_not_flagged(fair_report):
+    assert fair_report["status"] == "clear"
+    assert fair_report["flags"] == [] and fair_report["unconfirmed"] == []
+    gender = [t for t in fair_report["tests"] if t["level"] == "group" and t["axis"] == "gender"]
+    assert {t["group"] for t in gender} == {"female", "male"}
+    assert all(t["tested"] and t["lift_control"]["high"] < 1.5 for t in gender)
+
+
+def test_scan_audits_at_its_end_and_exits_3_on_a_flag_with_fail_on_flag(leaking):
+    result, run_dir = leaking
+    assert result.exit_code == 3, result.output
+    assert "flagged: gender/female, gender/male" in result.output
+    assert (run_dir / "audit.json").exists() and (run_dir / "terms.parquet").exists()
+
+
+def test_audit_exits_0_on_a_flag_without_fail_on_flag(leaking):
+    _, run_dir = leaking
+    result = CliRunner().invoke(app, ["audit", str(run_dir)])
+    assert result.exit_code == 0, result.output
+    assert "FLAG" in result.output
+
+
+def test_audit_fail_on_flag_can_come_from_the_config(leaking):
+    _, run_dir = leaking
+    result = CliRunner().invoke(app, ["audit", str(run_dir), "--set", "audit.fail_on_flag=true"])
+    assert result.exit_code == 3, result.output
+
+
+def test_a_raised_threshold_turns_the_flag_off(leaking):
+    _, run_dir = leaking
+    result = CliRunner().invoke(app, ["audit", str(run_dir), "--set", "audit.min_lift=1000", "--fail-on-flag"])
+    assert result.exit_code == 0, result.output
+    assert "no flag raised" in result.output
+
+
+def test_the_report_gives_statistics_per_group_class_and_term(leaking):
+    _, run_dir = leaking
+    report = json.loads((run_dir / "audit.json").read_text())
+    levels = {(t["level"], t["group"], t["prediction"], t["term"]) for t in report["tests"]}
+    assert ("group", "female", None, None) in levels
+    assert ("class", "female", "hire", None) in levels
+    assert ("term", "female", None, "she") in levels
+    she = next(t for t in report["tests"] if t["term"] == "she")
+    assert she["examples"] == report["coverage"]["axes"]["gender"]["female"]["terms"]["she"]["examples"]
+    assert {"lift_tokens", "lift_control", "relevance", "p_value", "q_value", "top1_rate", "topk_rate"} <= set(she)
+    assert report["coverage"]["examples"] == 200
