@@ -54,7 +54,8 @@ def connect(run_dir: str | Path, terms: pa.Table) -> duckdb.DuckDBPyConnection:
     run_dir = Path(run_dir)
     for table in TABLES:
         if not any((run_dir / table).glob("*.parquet")):
-            raise QueryError(f"{run_dir}: no {table}/*.parquet files; is this a scan's run folder?")
+            hint = " (scans older than the words table: scan again)" if table == "words" else ""
+            raise QueryError(f"{run_dir}: no {table}/*.parquet files; is this a scan's run folder?{hint}")
     connection = duckdb.connect()
     connection.execute("SET VARIABLE run_dir = ?", [str(run_dir)])
     connection.register("terms", terms)
@@ -63,10 +64,9 @@ def connect(run_dir: str | Path, terms: pa.Table) -> duckdb.DuckDBPyConnection:
 
 
 def materialize(connection: duckdb.DuckDBPyConnection) -> None:
-    """Compute ``words`` and ``term_words`` once, for a session that runs many queries over them."""
-    for view in ("term_words",):
-        connection.execute(f"CREATE TEMP TABLE {view}_cached AS FROM {view}")
-        connection.execute(f"CREATE OR REPLACE VIEW {view} AS FROM {view}_cached")
+    """Match the lexicon once (``term_words``), for a session that runs several queries over it."""
+    connection.execute("CREATE TEMP TABLE term_words_cached AS FROM term_words")
+    connection.execute("CREATE OR REPLACE VIEW term_words AS FROM term_words_cached")
 
 
 def set_params(connection: duckdb.DuckDBPyConnection, params: dict[str, Any], declared: dict | None = None) -> None:

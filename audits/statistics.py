@@ -14,7 +14,7 @@ import numpy as np
 from scipy import stats
 
 # Resampled arrays are (batch, examples): keep each batch near this many numbers.
-BATCH_NUMBERS = 20_000_000
+BATCH_NUMBERS = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -82,21 +82,26 @@ def sign_flip_pvalue(differences: np.ndarray, *, resamples: int, rng: np.random.
     """One-sided p-value that the mean paired difference is above zero.
 
     Under the null hypothesis (no difference within an example) the sign of each example's
-    difference is a coin flip; exact for up to log2(resamples) examples."""
+    difference is a coin flip. With at most ``resamples`` sign patterns all are enumerated (exact);
+    otherwise ``resamples`` random patterns, and p = (as extreme + 1) / (resamples + 1). Written
+    out rather than with scipy.stats.permutation_test: one matrix product per batch is about ten
+    times faster on 100k examples."""
     differences = np.asarray(differences, float)
-    if len(differences) == 0 or not np.any(differences):
+    n = len(differences)
+    if n == 0 or not np.any(differences):
         return 1.0
-    result = stats.permutation_test(
-        (differences,),
-        np.mean,
-        permutation_type="samples",
-        alternative="greater",
-        vectorized=True,
-        n_resamples=resamples,
-        batch=_batch(len(differences)),
-        rng=rng,
-    )
-    return float(result.pvalue)
+    observed = differences.mean()
+    threshold = observed - 1e-12 * max(abs(observed), np.abs(differences).mean())  # float ties count
+    if 2**n <= resamples:
+        patterns = (np.arange(2**n)[:, None] >> np.arange(n)) & 1
+        return float(np.mean((2.0 * patterns - 1) @ differences / n >= threshold))
+    extreme, done = 0, 0
+    while done < resamples:
+        rows = min(_batch(n), resamples - done)
+        bits = np.unpackbits(rng.integers(0, 256, (rows, (n + 7) // 8), dtype=np.uint8), axis=1, count=n)
+        extreme += int(np.count_nonzero((2.0 * bits - 1) @ differences / n >= threshold))
+        done += rows
+    return (extreme + 1) / (resamples + 1)
 
 
 def benjamini_hochberg(pvalues: list[float]) -> list[float]:

@@ -11,7 +11,7 @@ def _interval(value: dict | None) -> str:
         return "-"
     if value["low"] is None:
         return f"{value['estimate']:.2f}"
-    return f"{value['estimate']:.2f} [{value['low']:.2f}, {value['high']:.2f}]"
+    return f"{value['estimate']:.3g} [{value['low']:.3g}, {value['high']:.3g}]"
 
 
 def _number(value: float | None, form: str = ".2f") -> str:
@@ -29,20 +29,9 @@ def print_summary(report: dict, console: Console) -> None:
     verdicts = {(f["axis"], f["group"]): "[bold red]FLAG[/]" for f in report["flags"]}
     verdicts |= {(f["axis"], f["group"]): "[yellow]unconfirmed[/]" for f in report["unconfirmed"]}
     checks = {(f["axis"], f["group"]): f["counterfactual"] for f in report["flags"] + report["unconfirmed"]}
-    table = Table(show_edge=False, header_style="bold")
-    for column in (
-        "axis",
-        "group",
-        "examples",
-        "share",
-        f"lift vs control ({level}% CI)",
-        "lift vs tokens",
-        "top-1",
-        "q",
-        "swap: change (control)",
-        "verdict",
-    ):
-        table.add_column(column, justify="left" if column in ("axis", "group", "verdict") else "right")
+    table = Table(show_edge=False, header_style="bold", box=None, pad_edge=False)
+    for column in ("group", "n", "share", f"lift ({level}% CI)", "q", "swap (ctrl)", "verdict"):
+        table.add_column(column, justify="left" if column in ("group", "verdict") else "right", no_wrap=True)
     groups = [test for test in report["tests"] if test["level"] == "group"]
     for test in groups:
         key = (test["axis"], test["group"])
@@ -53,19 +42,22 @@ def print_summary(report: dict, console: Console) -> None:
             else "-"
         )
         table.add_row(
-            test["axis"],
-            test["group"],
+            f"{test['axis']}/{test['group']}",
             str(test["examples"]),
             _number(test["share"]),
-            _interval(test.get("lift_control")) if test["tested"] else "not tested",
-            _interval(test.get("lift_tokens")),
-            _number(test["top1_rate"]),
-            _number(test.get("q_value"), ".2g"),
+            _interval(test.get("lift_control")) if test["tested"] else "too few",
+            _number(test.get("q_value"), ".1g"),
             swap,
             verdicts.get(key, ""),
         )
     if groups:
         console.print(table)
+        console.print(
+            "[dim]share: of |relevance| on the group's words; lift: over matched control words; q: BH-corrected "
+            "p-value; swap: change of the target probability when the terms are swapped (ctrl: as many other "
+            "words). Per class and per term: audit.json.[/]",
+            highlight=False,
+        )
     else:
         console.print("No lexicon term occurs in this run: nothing to test (see coverage in audit.json).")
     for entry in report["unconfirmed"]:
