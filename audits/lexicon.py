@@ -5,7 +5,8 @@ counterfactual, and rows of equivalent terms (``she`` <-> ``he``) that say what 
 bundled files live in ``audits/lexicons/``; users add their own files in the same format.
 
 Matching is at word level: a term is split into its words at whitespace and punctuation and
-lower-cased, exactly as ``queries/views.sql`` normalises the words of a text.
+lower-cased, exactly as ``queries/views.sql`` normalises the words of a text; a multi-word term
+also matches its words run together as one word ("non binary" matches "nonbinary").
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ class LexiconFile(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> "LexiconFile":
-        seen: dict[str, str] = {}
+        seen: dict[str, tuple[str, str]] = {}
         for name, group in self.groups.items():
             if not re.match(NAME, name):
                 raise ValueError(f"groups.{name}: group names use a-z, 0-9 and _")
@@ -87,10 +88,11 @@ class LexiconFile(BaseModel):
             for term in group.terms:
                 if not term_parts(term):
                     raise ValueError(f"groups.{name}.terms: {term!r} has no letters or digits")
-                key = " ".join(term_parts(term))
+                key = "".join(term_parts(term))  # "non binary" also matches "nonbinary": one term
                 if key in seen:
-                    raise ValueError(f"groups.{name}.terms: {term!r} is already a term of group {seen[key]}")
-                seen[key] = name
+                    other, group = seen[key]
+                    raise ValueError(f"groups.{name}.terms: {term!r} matches the same words as {other!r} ({group})")
+                seen[key] = (term, name)
         for row, swap in enumerate(self.swaps):
             for name, term in swap.items():
                 if name not in self.groups:

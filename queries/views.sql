@@ -22,13 +22,17 @@ FROM read_parquet(getvariable('run_dir') || '/words/*.parquet');
 
 -- One row per word that is part of a lexicon term occurring in a text. A term of n words matches
 -- n consecutive words (punctuation-only words in between are skipped: "sister-in-law" matches
--- "sister in law"). Within an axis the longest match wins: "african american" is not also
+-- "sister in law"), or one word that is its words run together (when the tokeniser kept
+-- "sister-in-law" as one word, its norm is "sisterinlaw"). Within an axis the longest match wins:
+-- "african american" is not also
 -- "american". `match_start` numbers the occurrence within its text. The word's own columns
 -- (tokens, span, relevance) come along.
 CREATE OR REPLACE VIEW term_words AS
 WITH parts AS (
     SELECT axis, "group", term, num_words, unnest(parts) AS part, generate_subscripts(parts, 1) AS part_number
     FROM terms
+    UNION ALL   -- a multi-word term as one word: tokenisers that split only at spaces keep "sister-in-law" whole
+    SELECT axis, "group", term, 1, array_to_string(parts, ''), 1 FROM terms WHERE num_words > 1
 ),
 part_hits AS (
     SELECT words.example_id, words.segment, words.word_index, words.num_tokens, words.char_start, words.char_end,

@@ -11,7 +11,8 @@ Definitions it follows (``queries/views.sql``):
   (Unicode category P*, S*, Z*) and all whitespace removed; a word whose norm is empty is
   punctuation-only, every other word is a content word;
 * a term of n parts occurs where n consecutive content words of one text segment (punctuation-only
-  words in between skipped) have its parts as norms, in order;
+  words in between skipped) have its parts as norms, in order, or where one word's norm is its parts
+  joined (tokenisers that split only at spaces keep "sister-in-law" one word);
 * within an axis the longest match wins: an occurrence is dropped when one of its words is also a
   word of a longer occurrence (of any term of the same axis);
 * every share is |relevance| summed word by word over a set of distinct words, divided by
@@ -142,7 +143,9 @@ class Run:
         content = np.flatnonzero(self.content)  # word positions of the content words, in text order
         content_norm = self.norm[content]
         text = self.ex[content] * (int(self.segment.max(initial=0)) + 1) + self.segment[content]
-        first_parts = [code.get(parts[0], -1) for parts in self.terms["parts"]]
+        patterns = [(term_id, parts) for term_id, parts in zip(self.terms["term_id"], self.terms["parts"])]
+        patterns += [(term_id, ["".join(parts)]) for term_id, parts in patterns if len(parts) > 1]  # one-word form
+        first_parts = [code.get(parts[0], -1) for _, parts in patterns]
         candidates = np.flatnonzero(np.isin(content_norm, [c for c in first_parts if c >= 0]))
         by_norm = candidates[np.argsort(content_norm[candidates], kind="stable")]
         sorted_norm = content_norm[by_norm]
@@ -152,7 +155,7 @@ class Run:
             return by_norm[lo:hi]
 
         starts, term_ids, lengths = [], [], []
-        for term_id, parts in zip(self.terms["term_id"], self.terms["parts"]):
+        for term_id, parts in patterns:
             codes = [code.get(part, -1) for part in parts]
             if min(codes) < 0:
                 continue

@@ -63,7 +63,11 @@ def test_a_user_lexicon_loads_next_to_the_bundled_ones(tmp_path):
     ("change", "message"),
     [
         ({"swaps": [{"warm": "green", "cold": "blue"}]}, "swaps[0].warm: 'green' is not a term of group warm"),
-        ({"groups": {"warm": {"terms": ["red", "Red"]}}}, "groups.warm.terms: 'Red' is already a term of group warm"),
+        ({"groups": {"warm": {"terms": ["red", "Red"]}}}, "groups.warm.terms: 'Red' matches the same words as 'red' (warm)"),
+        (
+            {"groups": {"warm": {"terms": ["dark red"]}, "cold": {"terms": ["darkred"]}}},
+            "groups.warm.terms: 'dark red' matches the same words as 'darkred' (cold)",
+        ),
         ({"groups": {"warm": {"terms": ["red"], "swap_with": "hot"}}}, "groups.warm.swap_with: 'hot' is not a group"),
         ({"groups": {"Warm": {"terms": ["red"]}}}, "groups.Warm: group names use a-z, 0-9 and _"),
         ({"groups": {"warm": {"terms": ["--"]}}}, "groups.warm.terms: '--' has no letters or digits"),

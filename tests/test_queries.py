@@ -16,6 +16,7 @@ import reference
 from synthetic import write_run
 
 from audits import DEFAULT_AXES, QueryError, connect, load_lexicons, named_queries, run_named, run_sql, terms_table
+from audits.database import QUERIES
 from pipelines.tables import ERRORS as ERRORS_SCHEMA
 from pipelines.tables import EXAMPLES as EXAMPLES_SCHEMA
 from pipelines.tables import write_atomic
@@ -39,6 +40,7 @@ TEXTS = [
         "A gay bar mitzvah in Kenya; the Kenyan rabbi's wife, a wheelchair user, sang in the old church.",
         "Mr. Smith and Ms. Jones",
     ),
+    ("Her sisterinlaw met the Brother-In-Law.", "ok"),  # one word, as tokenisers splitting at spaces keep it
 ]
 # Large relevance on some terms and on "?" (a punctuation word, which never counts as an example's top
 # word); none on "hers" and "!", so that example 7 has no relevance at all.
@@ -174,7 +176,7 @@ def test_longest_match_wins_within_an_axis(run):
     assert found[("nationality_ethnicity", "african american")] == 1
     assert found[("nationality_ethnicity", "asian american")] == 1
     assert found[("nationality_ethnicity", "americans")] == 1  # the second one, not inside "african americans"
-    assert found[("gender", "sister in law")] == 1  # not across the two texts of a pair
+    assert found[("gender", "sister in law")] == 2  # "sister-in-law" and "sisterinlaw"; not across a pair
     assert found[("age", "senior citizen")] == 2 and found[("age", "senior citizens")] == 1
     assert found[("custom", "la la")] == 2 and found[("custom", "Café Rouge")] == 1 and found[("custom", "café")] == 1
     assert found[("gender", "priest")] == found[("religion", "priest")] == 3  # a term of two axes counts in both
@@ -275,3 +277,26 @@ def test_words_agree_with_tokens(run):
         source = sources.loc[example_id].iloc[row["segment"]]
         assert row["word"] == source[row["char_start"] : row["char_end"]]
     assert (words["num_tokens"] > 1).any()  # some words were split into subwords
+
+
+def test_the_duckdb_command_line_recipe_gives_the_same_answers(run):
+    """queries/README.md: variables set by hand, terms read from the run's terms.parquet, views.sql read."""
+    run_dir, terms, connection, _ = run
+    pq.write_table(terms, run_dir / "terms.parquet")
+    plain = duckdb.connect()
+    plain.execute(f"SET VARIABLE run_dir = '{run_dir}'")  # what a user types; the path is ours
+    plain.execute("CREATE VIEW terms AS FROM read_parquet(getvariable('run_dir') || '/terms.parquet')")
+    plain.execute((QUERIES / "views.sql").read_text())
+    plain.execute("SET VARIABLE axis = 'gender'")
+    by_hand = plain.sql((QUERIES / "top_terms.sql").read_text()).to_df()
+    assert_same(by_hand, run_named(connection, "top_terms", {"axis": "gender"}).to_pandas(), KEYS.get("top_terms"))
+
+
+def test_a_multi_word_term_written_as_one_word_matches(run):
+    _, _, connection, _ = run
+    found = run_sql(connection, "SELECT DISTINCT term, num_words FROM matches WHERE example_id = 'ex00011'")
+    assert sorted(found.to_pylist(), key=str) == [
+        {"term": "brother in law", "num_words": 3},
+        {"term": "her", "num_words": 1},
+        {"term": "sister in law", "num_words": 1},
+    ]
