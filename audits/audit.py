@@ -67,6 +67,7 @@ def run_audit(run_dir: str | Path, settings: AuditSettings, predict: Predict | N
     """Audit ``run_dir``; writes ``audit.json`` and ``terms.parquet`` there and returns the report."""
     run_dir = Path(run_dir)
     manifest = _complete_manifest(run_dir)
+    (run_dir / "audit.json").unlink(missing_ok=True)  # a failed audit must not leave an older one looking current
     lexicons = load_lexicons(settings.axes, settings.lexicons)
     terms = terms_table(lexicons)
     write_atomic(terms, run_dir / "terms.parquet")

@@ -63,7 +63,10 @@ def test_a_user_lexicon_loads_next_to_the_bundled_ones(tmp_path):
     ("change", "message"),
     [
         ({"swaps": [{"warm": "green", "cold": "blue"}]}, "swaps[0].warm: 'green' is not a term of group warm"),
-        ({"groups": {"warm": {"terms": ["red", "Red"]}}}, "groups.warm.terms: 'Red' matches the same words as 'red' (warm)"),
+        (
+            {"groups": {"warm": {"terms": ["red", "Red"]}}},
+            "groups.warm.terms: 'Red' matches the same words as 'red' (warm)",
+        ),
         (
             {"groups": {"warm": {"terms": ["dark red"]}, "cold": {"terms": ["darkred"]}}},
             "groups.warm.terms: 'dark red' matches the same words as 'darkred' (cold)",
