@@ -6,7 +6,7 @@ from audits.audit import Predict
 
 from .cluster import pool_options, quiet_data_context, start_ray
 from .config import ScanConfig
-from .stages import Predict as PredictStage
+from .stages import Rerun
 
 ROWS_PER_BATCH = 256
 
@@ -25,7 +25,7 @@ def ray_predictor(config: ScanConfig) -> Predict:
             quiet_data_context()
             items = [{"row": index, **row} for index, row in enumerate(rows)]
             dataset = ray.data.from_items(items).map_batches(
-                PredictStage,
+                Rerun,
                 batch_size=ROWS_PER_BATCH,
                 compute=ray.data.ActorPoolStrategy(size=pool["concurrency"]),
                 num_cpus=pool["num_cpus"],

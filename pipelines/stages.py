@@ -1,8 +1,9 @@
-"""The two Ray Data stages of a scan, one shard per call.
+"""The Ray Data stages: a scan's two, one shard per call, and the audit's rerun.
 
-``Tokenize`` runs as CPU tasks ahead of the model: it reads the shard, sorts bad rows into errors
+``tokenize`` runs as CPU tasks ahead of the model: it reads the shard, sorts bad rows into errors
 and tokenises the rest. ``Attribute`` is a callable class, so each actor loads the model once; it
-explains the shard, writes the shard's three Parquet files and returns one summary row.
+explains the shard, writes the shard's four Parquet files (tokens, words, examples, errors) and
+returns one summary row. ``Rerun`` holds the same model to score counterfactual texts.
 """
 
 from __future__ import annotations
@@ -187,7 +188,7 @@ class Attribute:
         return sum(len(rows) * max(lengths[r] for r in rows) for rows in batches)
 
 
-class Predict:
+class Rerun:
     """Reruns texts (counterfactual swaps) through the scan's model: target probability, prediction."""
 
     def __init__(self, config: dict, threads: int | None = None) -> None:
