@@ -9,7 +9,6 @@ unconfirmed, never as flagged.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from pipelines.tables import write_atomic, write_json_atomic
+from pipelines.tables import complete_manifest, write_atomic, write_json_atomic
 
 from .counterfactual import VARIANTS, Example, Outcome, build_examples
 from .database import connect, materialize, run_named
@@ -59,14 +58,10 @@ CHOSEN_CONTROL_WORDS = """
 """
 
 
-class AuditError(ValueError):
-    """A run that cannot be audited; the message names the path or key."""
-
-
 def run_audit(run_dir: str | Path, settings: AuditSettings, predict: Predict | None = None) -> dict:
     """Audit ``run_dir``; writes ``audit.json`` and ``terms.parquet`` there and returns the report."""
     run_dir = Path(run_dir)
-    manifest = _complete_manifest(run_dir)
+    manifest = complete_manifest(run_dir)
     (run_dir / "audit.json").unlink(missing_ok=True)  # a failed audit must not leave an older one looking current
     lexicons = load_lexicons(settings.axes, settings.lexicons)
     terms = terms_table(lexicons)
@@ -105,19 +100,6 @@ def run_audit(run_dir: str | Path, settings: AuditSettings, predict: Predict | N
     }
     write_json_atomic(report, run_dir / "audit.json")
     return report
-
-
-def _complete_manifest(run_dir: Path) -> dict:
-    path = run_dir / "manifest.json"
-    if not path.is_file():
-        raise AuditError(f"{run_dir}: no manifest.json; give the folder of a scan run (runs/<run_id>)")
-    manifest = json.loads(path.read_text())
-    if manifest.get("status") != "complete":
-        raise AuditError(
-            f"{run_dir}: the scan is {manifest.get('status', 'unfinished')}, not complete; "
-            "rerun the same scan command to finish it before auditing"
-        )
-    return manifest
 
 
 def _tests(shares: pd.DataFrame, settings: AuditSettings) -> list[dict]:

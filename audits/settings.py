@@ -1,8 +1,11 @@
-"""The ``audit`` section of a scan config: which lexicons, and when a group is flagged."""
+"""The ``audit`` and ``evaluation`` sections of a scan config: which lexicons, when a group is
+flagged, and how the faithfulness of the relevance is checked."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .lexicon import DEFAULT_AXES
 
@@ -27,3 +30,33 @@ class AuditSettings(BaseModel):
     )
     seed: int = 0
     fail_on_flag: bool = Field(False, description="Exit with code 3 when a flag is raised.")
+
+
+class EvaluationSettings(BaseModel):
+    """The ``evaluation`` section: the faithfulness check of ``lrp-audit evaluate`` (off in scans unless
+    ``sample`` is set)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    sample: int | None = Field(
+        None, ge=1, description="Examples to perturb (a seeded sample). Set it to evaluate at the end of every scan."
+    )
+    methods: list[str] = Field(
+        ["cp-lrp", "gxi", "attnlrp"], min_length=1, description="Methods compared (with a random order, always)."
+    )
+    replacement: Literal["unk", "mask"] = Field("unk", description="Token that stands in for removed tokens.")
+    confidence: float = Field(0.95, gt=0, lt=1, description="Level of the bootstrap intervals.")
+    resamples: int = Field(2000, ge=100, description="Bootstrap and permutation resamples.")
+    seed: int = 0
+
+    @field_validator("methods")
+    @classmethod
+    def _known_methods(cls, methods: list[str]) -> list[str]:
+        from lrp.explainer import METHODS
+
+        for method in methods:
+            if method not in METHODS:
+                raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
+        if len(set(methods)) != len(methods):
+            raise ValueError("a method is listed twice")
+        return methods

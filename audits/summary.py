@@ -74,3 +74,41 @@ def print_summary(report: dict, console: Console) -> None:
         console.print("[green]no flag raised[/]")
     for caveat in report["caveats"]:
         console.print(f"[dim]note: {caveat}[/]", highlight=False)
+
+
+def print_faithfulness(report: dict, console: Console) -> None:
+    """The paper-shaped table (AUAC, AU-MSE per method, random last) and the verdict, stated plainly."""
+    level = round(100 * report["settings"]["confidence"])
+    table = Table(show_edge=False, header_style="bold", box=None, pad_edge=False)
+    for column in ("method", "AUAC", "AU-MSE", "AUAC - random", "AU-MSE - random"):
+        table.add_column(column, justify="left" if column == "method" else "right", overflow="fold")
+    for result in report["results"]:
+        versus = result["vs_random"] or {}
+        table.add_row(
+            result["method"],
+            f"{result['auac']:.3f}",
+            f"{result['au_mse']:.3g}",
+            _bounds(versus.get("auac")),
+            _bounds(versus.get("au_mse")),
+        )
+    console.print(
+        f"[bold]Faithfulness of {report['run_id']}[/]: {report['examples']} examples, tokens replaced by "
+        f"{report['replacement']['token']} at {len(report['fractions'])} fractions",
+        highlight=False,
+    )
+    console.print(table)
+    console.print(
+        f"[dim]AUAC: area under the accuracy curve, most relevant tokens kept first (higher is better); AU-MSE: "
+        f"area under the squared output change, least relevant removed first (lower is better); "
+        f"- random: {level}% interval of the paired difference to a random order.[/]",
+        highlight=False,
+    )
+    verdict = report["verdict"]
+    style = "green" if verdict["beats_random"] else "bold red"
+    console.print(f"[{style}]{verdict['message']}[/]", highlight=False)
+
+
+def _bounds(value: dict | None) -> str:
+    if not value or value["low"] is None or value["high"] is None:
+        return "-"
+    return f"[{value['low']:+.2g}, {value['high']:+.2g}]"

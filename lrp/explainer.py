@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,15 @@ Target = int | str | None
 
 # Bias-free self-check: |logit - sum R| must stay below this fraction of sum |R| + |logit| (float error).
 SELF_CHECK_TOLERANCE = {torch.float32: 1e-4, torch.bfloat16: 5e-2}
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Forward passes of a batch of records, one row each."""
+
+    probability: np.ndarray  # of the target (softmax over classes, or over the vocabulary for causal LMs)
+    prediction: np.ndarray  # the argmax class (or next token)
+    outputs: np.ndarray  # (rows, classes) logits for classifiers; (rows, 1) the target token's logit for causal LMs
 
 
 class Explainer:
@@ -130,19 +140,35 @@ class Explainer:
                 results[row] = explanation
         return results
 
-    def predict(self, records: Sequence[Encoded], targets: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-        """Plain forward passes: each record's target probability and its predicted class (for causal
-        LMs, over the vocabulary at the last token). Used to rerun counterfactual texts."""
+    def predict(self, records: Sequence[Encoded], targets: Sequence[int]) -> Prediction:
+        """Plain forward passes (no relevance): what counterfactual reruns and perturbation curves need."""
         records = list(records)
         probability = np.zeros(len(records))
         prediction = np.zeros(len(records), dtype=np.int64)
+        outputs = None
         for rows in length_batches([len(r) for r in records], self.batch_size):
             with torch.inference_mode():
                 logits = self._logits(self._model_inputs([records[row] for row in rows])).float()
             chosen = torch.tensor([int(targets[row]) for row in rows], device=logits.device)
             probability[rows] = torch.softmax(logits, -1).gather(1, chosen[:, None]).squeeze(1).cpu().numpy()
             prediction[rows] = logits.argmax(-1).cpu().numpy()
-        return probability, prediction
+            kept = logits.gather(1, chosen[:, None]) if self.causal_lm else logits
+            if outputs is None:
+                outputs = np.zeros((len(records), kept.shape[1]))
+            outputs[rows] = kept.cpu().numpy()
+        return Prediction(probability, prediction, np.zeros((0, 0)) if outputs is None else outputs)
+
+    def with_method(self, method: str) -> "Explainer":
+        """The same model and settings explained by another method (the model is shared, not copied)."""
+        return Explainer(
+            self.model,
+            self.tokenizer,
+            method,
+            max_length=self.max_length,
+            batch_size=self.batch_size,
+            ig_steps=self.ig_steps,
+            prompt=self.prompt,
+        )
 
     def _model_inputs(self, records: list[Encoded]) -> dict[str, torch.Tensor]:
         batch = collate(records, self.tokenizer.pad_token_id, self.model.device)

@@ -10,11 +10,22 @@ from .explanation import Explanation
 POSITIVE, NEGATIVE = (220, 50, 47), (38, 139, 210)
 
 
+def strength(value: float, scale: float) -> float:
+    """How deep a word's colour is: |value| / scale, at most 1."""
+    return min(abs(value) / scale, 1.0) if scale > 0 else 0.0
+
+
+def colour(value: float, scale: float) -> tuple[int, int, int]:
+    """White at 0, full red at +scale (for the target), full blue at -scale (against it)."""
+    depth = strength(value, scale)
+    base = POSITIVE if value >= 0 else NEGATIVE
+    red, green, blue = (round(255 - (255 - channel) * depth) for channel in base)
+    return red, green, blue
+
+
 def _background(value: float, scale: float) -> str:
-    strength = min(abs(value) / scale, 1.0) if scale > 0 else 0.0
-    red, green, blue = POSITIVE if value >= 0 else NEGATIVE
-    mix = [round(255 - (255 - channel) * strength) for channel in (red, green, blue)]
-    return f"black on rgb({mix[0]},{mix[1]},{mix[2]})"
+    red, green, blue = colour(value, scale)
+    return f"black on rgb({red},{green},{blue})"
 
 
 def _coloured(text: str, spans, scale: float) -> Text:
@@ -30,8 +41,11 @@ def _coloured(text: str, spans, scale: float) -> Text:
 def heatmap(explanation: Explanation, top: int = 5) -> Group:
     """The text (and its pair) with each word coloured by its relevance, a summary and the top words."""
     scale = float(abs(explanation.word_relevance).max()) if len(explanation.words) else 0.0
-    words = list(zip(explanation.word_segment, explanation.word_char_start, explanation.word_char_end,
-                     explanation.word_relevance))
+    words = list(
+        zip(
+            explanation.word_segment, explanation.word_char_start, explanation.word_char_end, explanation.word_relevance
+        )
+    )
     lines = [
         _coloured(text, [(start, end, value) for seg, start, end, value in words if seg == segment], scale)
         for segment, text in enumerate((explanation.text, explanation.text_pair))

@@ -17,6 +17,7 @@ from lrp import METHODS, Explainer, LRPError, bundled_model_path, to_arrow
 from lrp.heatmap import print_heatmaps
 
 from .config import ConfigError, load_config, load_run_config
+from .tables import RunFolderError
 
 app = typer.Typer(
     help="Audit transformers for reliance on sensitive features with conservative LRP.",
@@ -129,6 +130,7 @@ def explain(
         stderr.print(f"wrote {len(explanations)} explanations to {output}")
 
 
+RunDir = Annotated[Path, typer.Argument(help="A scan's run folder, such as runs/scan-0123456789ab.")]
 FailOnFlag = Annotated[
     bool,
     typer.Option("--fail-on-flag", help="Exit with code 3 when the audit raises a flag (also audit.fail_on_flag)."),
@@ -144,8 +146,9 @@ def scan(
     ] = None,
     fail_on_flag: FailOnFlag = False,
 ) -> None:
-    """Attribute every row of a dataset on a Ray cluster, write per-token relevance to Parquet, then
-    audit it (unless audit.enabled is false).
+    """Attribute every row of a dataset on a Ray cluster and write per-token relevance to Parquet;
+    then audit it (unless audit.enabled is false), check its faithfulness (when evaluation.sample
+    is set) and write report.html.
 
     Rerunning the same command resumes an interrupted scan; a complete one is not redone.
     Exit codes: 0 done, 3 a flag was raised and --fail-on-flag is set, 2 bad config or input, 1 internal error.
@@ -157,13 +160,17 @@ def scan(
         result = run_scan(scan_config, stderr)
     except (ConfigError, LRPError) as error:
         fail(str(error))
-    if scan_config.audit.enabled:
-        _audit(result.run_dir, scan_config, fail_on_flag)
+    flagged = _audit(result.run_dir, scan_config) if scan_config.audit.enabled else False
+    if scan_config.evaluation.sample is not None:
+        _evaluate(result.run_dir, scan_config)
+    _report(result.run_dir)
+    if flagged and (fail_on_flag or scan_config.audit.fail_on_flag):
+        raise typer.Exit(FLAGGED)
 
 
 @app.command()
 def audit(
-    run_dir: Annotated[Path, typer.Argument(help="A scan's run folder, such as runs/scan-0123456789ab.")],
+    run_dir: RunDir,
     overrides: Annotated[
         list[str] | None,
         typer.Option("--set", help="Override an audit key: --set audit.min_lift=2 (repeatable)."),
@@ -172,38 +179,112 @@ def audit(
 ) -> None:
     """Flag reliance on sensitive words in a finished scan: share of relevance on lexicon terms,
     its lift over control words, bootstrap intervals, permutation tests with Benjamini-Hochberg
-    correction, and a counterfactual swap rerun on the Ray pool. Writes audit.json to the run folder.
+    correction, and a counterfactual swap rerun on the Ray pool. Writes audit.json to the run folder
+    (and refreshes report.html).
 
     Exit codes: 0 no flag (or a flag without --fail-on-flag), 3 a flag was raised and --fail-on-flag
     (or audit.fail_on_flag) is set, 2 bad input or config, 1 internal error.
     """
-    try:
-        config = load_run_config(run_dir, overrides or [])
-    except ConfigError as error:
-        fail(str(error))
-    _audit(run_dir, config, fail_on_flag)
-
-
-def _audit(run_dir: Path, config, fail_on_flag: bool) -> None:
-    from audits import LexiconError, QueryError
-    from audits.audit import AuditError, run_audit
-    from audits.summary import print_summary
-
-    from .rerun import ray_predictor
-
-    try:
-        report = run_audit(run_dir, config.audit, ray_predictor(config))
-    except (AuditError, LexiconError, QueryError, LRPError) as error:
-        fail(str(error))
-    print_summary(report, stdout)
-    stderr.print(f"wrote {Path(run_dir) / 'audit.json'}", highlight=False)
-    if report["flags"] and (fail_on_flag or config.audit.fail_on_flag):
+    config = _run_config(run_dir, overrides)
+    flagged = _audit(run_dir, config)
+    _report(run_dir)
+    if flagged and (fail_on_flag or config.audit.fail_on_flag):
         raise typer.Exit(FLAGGED)
 
 
 @app.command()
+def evaluate(
+    run_dir: RunDir,
+    sample: Annotated[
+        int | None,
+        typer.Option(min=1, help="Examples to perturb (a seeded sample). Default: evaluation.sample, or 200."),
+    ] = None,
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override an evaluation key: --set evaluation.methods=[cp-lrp,gxi] (repeatable)."),
+    ] = None,
+) -> None:
+    """Check that the run's relevance is faithful to its model, as Ali et al. (ICML 2022) did:
+    replace tokens by the unknown token at 11 fractions, most relevant kept first (AUAC, higher is
+    better) and least relevant removed first (AU-MSE, lower is better), for the run's method,
+    cp-lrp, gxi and attnlrp against a random order, on the Ray pool. Writes faithfulness.json (and
+    refreshes report.html).
+
+    Exit codes: 0 done (the verdict is in the output, also when the method does not beat random),
+    2 bad input or config, 1 internal error.
+    """
+    config = _run_config(run_dir, [*(overrides or []), *([f"evaluation.sample={sample}"] if sample else [])])
+    _evaluate(run_dir, config)
+    _report(run_dir)
+
+
+@app.command()
+def report(run_dir: RunDir) -> None:
+    """Write report.html in the run folder again: one self-contained page that opens offline, with
+    the run's summary, flags and their evidence, plots per axis, faithfulness and heatmaps."""
+    _report(run_dir)
+
+
+def _run_config(run_dir: Path, overrides: list[str] | None):
+    try:
+        return load_run_config(run_dir, overrides or [])
+    except ConfigError as error:
+        fail(str(error))
+
+
+def _audit(run_dir: Path, config) -> bool:
+    """Audits and prints the summary; True when a flag was raised."""
+    from audits import LexiconError, QueryError
+    from audits.audit import run_audit
+    from audits.summary import print_summary
+
+    from .rerun import ray_predictor
+
+    _drop_report(run_dir)
+    try:
+        result = run_audit(run_dir, config.audit, ray_predictor(config))
+    except (RunFolderError, LexiconError, QueryError, LRPError) as error:
+        fail(str(error))
+    print_summary(result, stdout)
+    stderr.print(f"wrote {Path(run_dir) / 'audit.json'}", highlight=False)
+    return bool(result["flags"])
+
+
+def _evaluate(run_dir: Path, config) -> None:
+    from audits.summary import print_faithfulness
+
+    from .evaluate import FILE, EvaluationError, run_evaluation
+
+    _drop_report(run_dir)
+    try:
+        result = run_evaluation(run_dir, config)
+    except (RunFolderError, EvaluationError, LRPError) as error:
+        fail(str(error))
+    print_faithfulness(result, stdout)
+    stderr.print(f"wrote {Path(run_dir) / FILE}", highlight=False)
+
+
+def _drop_report(run_dir: Path) -> None:
+    """A report must not outlive the findings it shows: it is removed while they are redone, and
+    written again when they are complete."""
+    from reports import REPORT_FILE
+
+    (Path(run_dir) / REPORT_FILE).unlink(missing_ok=True)
+
+
+def _report(run_dir: Path) -> None:
+    from reports import write_report
+
+    try:
+        path = write_report(run_dir)
+    except RunFolderError as error:
+        fail(str(error))
+    stderr.print(f"wrote {path} (open it in a browser; it works offline)", highlight=False)
+
+
+@app.command()
 def query(
-    run_dir: Annotated[Path, typer.Argument(help="A scan's run folder, such as runs/scan-0123456789ab.")],
+    run_dir: RunDir,
     sql: Annotated[
         str | None, typer.Argument(help="SQL over the views tokens, words, examples, errors, terms, matches.")
     ] = None,

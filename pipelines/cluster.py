@@ -1,4 +1,4 @@
-"""Where model work runs: attach to (or start) Ray, and size the pool of model actors."""
+"""Where model work runs: attach to (or start) Ray, size the pool of model actors, run a stage on it."""
 
 from __future__ import annotations
 
@@ -42,3 +42,30 @@ def quiet_data_context() -> None:
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
     context.print_on_execution_start = False
+
+
+def map_on_pool(config: ScanConfig, rows: list[dict], stage: type, rows_per_batch: int, **stage_options) -> list[dict]:
+    """Run ``stage`` (a callable class that loads the scan's model once, built with ``config`` and
+    ``stage_options``) over ``rows`` on the model-actor pool; results come back in row order.
+
+    Starts a local Ray (and stops it after) unless one is already attached."""
+    import ray
+    import ray.data
+
+    started = start_ray(config)
+    try:
+        pool = pool_options(config)
+        quiet_data_context()
+        items = [{"row": index, **row} for index, row in enumerate(rows)]
+        dataset = ray.data.from_items(items).map_batches(
+            stage,
+            batch_size=rows_per_batch,
+            compute=ray.data.ActorPoolStrategy(size=pool["concurrency"]),
+            num_cpus=pool["num_cpus"],
+            num_gpus=pool["num_gpus"],
+            fn_constructor_kwargs={"config": config.model_dump(), "threads": pool["threads"], **stage_options},
+        )
+        return sorted(dataset.take_all(), key=lambda result: result["row"])
+    finally:
+        if started:
+            ray.shutdown()

@@ -15,10 +15,11 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from audits.settings import AuditSettings
+from audits.settings import AuditSettings, EvaluationSettings
 from lrp.encoding import TEXT_SLOT
 from lrp.explainer import METHODS
 
+AFTER_SCAN = ("audit.", "evaluation.")  # sections that do not change a run's results
 PATH_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
@@ -95,6 +96,7 @@ class ScanConfig(Section):
     attribution: AttributionSection = AttributionSection()
     runtime: RuntimeSection = RuntimeSection()
     audit: AuditSettings = AuditSettings()
+    evaluation: EvaluationSettings = EvaluationSettings()
 
     @model_validator(mode="after")
     def _pair_or_prompt(self) -> "ScanConfig":
@@ -103,9 +105,13 @@ class ScanConfig(Section):
         return self
 
     def identity(self) -> dict[str, Any]:
-        """What defines the scan's result: everything but where it runs and how it is audited."""
+        """What defines the scan's result: everything but where it runs and how it is audited and evaluated."""
         return self.model_dump(
-            exclude={"runtime": {"ray_address", "num_workers", "output_dir", "run_id"}, "audit": True}
+            exclude={
+                "runtime": {"ray_address", "num_workers", "output_dir", "run_id"},
+                "audit": True,
+                "evaluation": True,
+            }
         )
 
     def identity_hash(self) -> str:
@@ -147,7 +153,8 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> ScanConfig:
 
 
 def load_run_config(run_dir: str | Path, overrides: list[str] = ()) -> ScanConfig:
-    """The config a run was scanned with (from its manifest), with ``audit.*`` overrides applied."""
+    """The config a run was scanned with (from its manifest), with ``audit.*`` and ``evaluation.*``
+    overrides applied (the rest is what the run's results were made with)."""
     path = Path(run_dir) / "manifest.json"
     try:
         tree = json.loads(path.read_text(encoding="utf-8")).get("config")
@@ -158,8 +165,8 @@ def load_run_config(run_dir: str | Path, overrides: list[str] = ()) -> ScanConfi
     if not isinstance(tree, dict) or "model" not in tree:
         raise ConfigError(f"{path} holds no scan config; was this folder written by lrp-audit scan?")
     for override in overrides:
-        if not override.startswith("audit."):
-            raise ConfigError(f"--set {override!r}: only audit.* keys can change after the scan")
+        if not override.startswith(AFTER_SCAN):
+            raise ConfigError(f"--set {override!r}: only audit.* and evaluation.* keys can change after the scan")
     return _validated(tree, overrides, path)
 
 

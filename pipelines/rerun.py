@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from audits.audit import Predict
 
-from .cluster import pool_options, quiet_data_context, start_ray
+from .cluster import map_on_pool
 from .config import ScanConfig
 from .stages import Rerun
 
@@ -16,26 +16,7 @@ def ray_predictor(config: ScanConfig) -> Predict:
     the scan's model on a pool of actors (one per GPU), started only when called."""
 
     def predict(rows: list[dict]) -> list[dict]:
-        import ray
-        import ray.data
-
-        started = start_ray(config)
-        try:
-            pool = pool_options(config)
-            quiet_data_context()
-            items = [{"row": index, **row} for index, row in enumerate(rows)]
-            dataset = ray.data.from_items(items).map_batches(
-                Rerun,
-                batch_size=ROWS_PER_BATCH,
-                compute=ray.data.ActorPoolStrategy(size=pool["concurrency"]),
-                num_cpus=pool["num_cpus"],
-                num_gpus=pool["num_gpus"],
-                fn_constructor_kwargs={"config": config.model_dump(), "threads": pool["threads"]},
-            )
-            results = sorted(dataset.take_all(), key=lambda result: result["row"])
-        finally:
-            if started:
-                ray.shutdown()
+        results = map_on_pool(config, rows, Rerun, ROWS_PER_BATCH)
         return [{"probability": float(r["probability"]), "prediction": int(r["prediction"])} for r in results]
 
     return predict

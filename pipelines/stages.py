@@ -3,7 +3,8 @@
 ``tokenize`` runs as CPU tasks ahead of the model: it reads the shard, sorts bad rows into errors
 and tokenises the rest. ``Attribute`` is a callable class, so each actor loads the model once; it
 explains the shard, writes the shard's four Parquet files (tokens, words, examples, errors) and
-returns one summary row. ``Rerun`` holds the same model to score counterfactual texts.
+returns one summary row. ``Rerun`` holds the same model to score counterfactual texts, and
+``Evaluate`` to draw the perturbation curves of ``lrp-audit evaluate``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import torch
 
 from lrp import Explainer
 from lrp.encoding import encode, length_batches
+from lrp.faithfulness import FRACTIONS, perturbable, perturbation_curves, replacement_token
 from lrp.loading import load_model
 
 from .sources import Shard, read_shard
@@ -57,9 +59,7 @@ def tokenize(batch: dict, config: dict) -> dict:
     names = (data["text_column"], data["text_pair_column"], data["label_column"], data["id_column"])
     table = read_shard(shard, list(dict.fromkeys(c for c in names if c)))
     ids = _example_ids(table, shard, data["id_column"])
-    texts, pairs, labels = (
-        table.column(column).to_pylist() if column else None for column in names[:3]
-    )
+    texts, pairs, labels = (table.column(column).to_pylist() if column else None for column in names[:3])
     labels = labels or [None] * len(texts)
     good, errors = [], []
     for row, example_id in enumerate(ids):
@@ -73,8 +73,13 @@ def tokenize(batch: dict, config: dict) -> dict:
     attribution = config["attribution"]
 
     def encoded(rows: list[int]):
-        return encode(tokenizer, [texts[r] for r in rows], attribution["max_length"], attribution["prompt"],
-                      [pairs[r] for r in rows] if pairs else None)
+        return encode(
+            tokenizer,
+            [texts[r] for r in rows],
+            attribution["max_length"],
+            attribution["prompt"],
+            [pairs[r] for r in rows] if pairs else None,
+        )
 
     try:
         records = encoded(good)
@@ -195,10 +200,45 @@ class Rerun:
         self.explainer = load_explainer(config, threads)
 
     def __call__(self, batch: dict) -> dict:
-        pairs = [None if pair is None else str(pair) for pair in batch["text_pair"]]
-        records = self.explainer.encode([str(text) for text in batch["text"]], None if pairs[0] is None else pairs)
-        probability, prediction = self.explainer.predict(records, [int(target) for target in batch["target"]])
-        return {"row": batch["row"], "probability": probability, "prediction": prediction}
+        records = self.explainer.encode(*_texts(batch))
+        scored = self.explainer.predict(records, [int(target) for target in batch["target"]])
+        return {"row": batch["row"], "probability": scored.probability, "prediction": scored.prediction}
+
+
+class Evaluate:
+    """Perturbation curves of sampled examples, for each compared method and a random order."""
+
+    def __init__(self, config: dict, methods: list[str], replacement: str, threads: int | None = None) -> None:
+        explainer = load_explainer(config, threads)
+        self.explainers = {method: explainer.with_method(method) for method in methods}
+        self.replacement_id = replacement_token(explainer.tokenizer, replacement)[1]
+
+    def __call__(self, batch: dict) -> dict:
+        """Rows without a token of their own text to replace (a prompt that truncation filled) are
+        returned with ``perturbed`` false and empty curves."""
+        records = next(iter(self.explainers.values())).encode(*_texts(batch))
+        usable = np.array([len(perturbable(record)) > 0 for record in records])
+        curves = perturbation_curves(
+            self.explainers,
+            [record for record, keep in zip(records, usable) if keep],
+            batch["target"][usable].tolist(),
+            batch["seed"][usable].tolist(),
+            self.replacement_id,
+        )
+        columns = {"row": batch["row"], "perturbed": usable}
+        for method, curve in curves.items():
+            for name in ("accuracy", "probability", "mse"):
+                values = np.full((len(records), len(FRACTIONS)), np.nan)
+                values[usable] = getattr(curve, name)
+                columns[f"{method}/{name}"] = values
+        return columns
+
+
+def _texts(batch: dict) -> tuple[list[str], list[str] | None]:
+    """A batch's texts, and its second texts if the run has them. Ray Data turns a column of nulls
+    into float NaN, so anything that is not a string means "no second text"."""
+    pairs = [pair if isinstance(pair, str) else None for pair in batch["text_pair"]]
+    return [str(text) for text in batch["text"]], None if all(pair is None for pair in pairs) else pairs
 
 
 def _ray_gpu_ids() -> list:
@@ -267,6 +307,4 @@ def _examples_table(ids, labels, explanations, explainer: Explainer) -> pa.Table
 
 
 def _errors_table(errors) -> pa.Table:
-    return pa.Table.from_pylist(
-        [{"example_id": i, "kind": k, "message": m} for i, k, m in errors], schema=ERRORS
-    )
+    return pa.Table.from_pylist([{"example_id": i, "kind": k, "message": m} for i, k, m in errors], schema=ERRORS)

@@ -102,3 +102,32 @@ def shard_metadata(run_dir: Path, shard_id: str) -> dict:
     """Counts a finished shard recorded in its examples file (rows, errors, tokens, padding)."""
     schema = pq.read_schema(shard_path(run_dir, "examples", shard_id))
     return json.loads(schema.metadata[SHARD_METADATA_KEY])
+
+
+class RunFolderError(ValueError):
+    """A folder that is not a finished scan run; the message names the folder and what to do."""
+
+
+def complete_manifest(run_dir: Path) -> dict:
+    """The manifest of a complete run; anything else (no run, a running or failed scan) is refused."""
+    path = Path(run_dir) / "manifest.json"
+    if not path.is_file():
+        raise RunFolderError(f"{run_dir}: no manifest.json; give the folder of a scan run (runs/<run_id>)")
+    manifest = read_json(path)
+    if manifest.get("status") != "complete":
+        raise RunFolderError(
+            f"{run_dir}: the scan is {manifest.get('status', 'unfinished')}, not complete; "
+            "rerun the same scan command to finish it first"
+        )
+    return manifest
+
+
+def read_json(path: Path) -> dict:
+    """A JSON object written by a run's steps; anything else is one message naming the file."""
+    try:
+        payload = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise RunFolderError(f"{path}: cannot be read as JSON ({error})") from None
+    if not isinstance(payload, dict):
+        raise RunFolderError(f"{path}: expected a JSON object, found {type(payload).__name__}")
+    return payload

@@ -18,3 +18,13 @@ def tokenizer():
 @pytest.fixture
 def texts():
     return list(TEXTS)
+
+
+@pytest.fixture(scope="module")
+def ray_local():
+    """A small local Ray for one test module: two CPUs, no dashboard, a 200 MB object store."""
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, object_store_memory=200 * 1024**2)
+    yield
+    ray.shutdown()

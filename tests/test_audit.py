@@ -16,15 +16,6 @@ from pipelines.rerun import ray_predictor
 from pipelines.scan import run_scan
 
 
-@pytest.fixture(scope="module")
-def ray_local():
-    import ray
-
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, object_store_memory=200 * 1024**2)
-    yield
-    ray.shutdown()
-
-
 def scan_config(root, kind: str) -> str:
     """Train the ``kind`` model (leak or fair), write its held-out data and a scan config."""
     texts, labels = leak.sentences(800, kind == "leak", seed=1)

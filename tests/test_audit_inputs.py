@@ -76,7 +76,7 @@ def test_a_folder_that_is_not_a_run_is_refused(tmp_path):
         ("audit.axes=[caste]", "audit.axes: no bundled lexicon 'caste'"),
         ("audit.lexicons=[missing.yaml]", "lexicon missing.yaml"),
         ("audit.bootstrap=10", "audit.bootstrap: unknown key"),
-        ("model.name=other", "only audit.* keys can change after the scan"),
+        ("model.name=other", "only audit.* and evaluation.* keys can change after the scan"),
     ],
 )
 def test_bad_audit_settings_exit_2_naming_the_key(planted_run, override, message):

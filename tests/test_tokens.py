@@ -1,6 +1,5 @@
 """What one explanation holds: tokens, offsets, special marks, words, truncation, Arrow output."""
 
-import numpy as np
 import pytest
 import pyarrow as pa
 import tiny

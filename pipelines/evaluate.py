@@ -1,0 +1,106 @@
+"""``lrp-audit evaluate``: how faithful is a run's relevance to its model?
+
+A seeded sample of the run's examples -> perturbation curves for each compared method and a random
+order, on the model-actor pool (lrp/faithfulness.py) -> the paper-shaped table and a verdict
+(audits/faithfulness.py) -> ``faithfulness.json`` in the run folder.
+"""
+
+from __future__ import annotations
+
+import zlib
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pyarrow.dataset as ds
+
+from audits.faithfulness import summarize
+from lrp import LRPError
+from lrp.faithfulness import FRACTIONS, RANDOM, Curves, replacement_token
+
+from .cluster import map_on_pool
+from .config import ScanConfig
+from .stages import Evaluate
+from .tables import complete_manifest, write_json_atomic
+
+FILE = "faithfulness.json"
+DEFAULT_SAMPLE = 200
+ROWS_PER_BATCH = 16
+CURVES = ("accuracy", "probability", "mse")
+
+
+class EvaluationError(ValueError):
+    """A run that cannot be evaluated; the message names the folder or key."""
+
+
+def run_evaluation(run_dir: str | Path, config: ScanConfig) -> dict:
+    """Evaluate ``run_dir`` with ``config.evaluation`` (``sample`` examples, 200 when unset);
+    writes and returns the faithfulness report."""
+    run_dir = Path(run_dir)
+    manifest = complete_manifest(run_dir)
+    settings = config.evaluation
+    (run_dir / FILE).unlink(missing_ok=True)  # a failed evaluation must not leave an older one looking current
+    method = (manifest.get("attribution") or {}).get("method") or config.attribution.method
+    methods = list(dict.fromkeys([method, *settings.methods]))  # the run's own method always, first
+    token, token_id = _replacement(config)
+    rows = sample_examples(run_dir, settings.sample or DEFAULT_SAMPLE, settings.seed)
+    if not rows:
+        raise EvaluationError(f"{run_dir}: the run has no explained example to evaluate")
+    results = map_on_pool(config, rows, Evaluate, ROWS_PER_BATCH, methods=methods, replacement=settings.replacement)
+    perturbed = [bool(result["perturbed"]) for result in results]
+    if not any(perturbed):
+        raise EvaluationError(f"{run_dir}: no sampled example has a token of its own text to replace")
+    kept = [result for result, ok in zip(results, perturbed) if ok]
+    curves = {
+        name: Curves(*(np.stack([result[f"{name}/{curve}"] for result in kept]) for curve in CURVES))
+        for name in [*methods, RANDOM]
+    }
+    report = {
+        "run_id": manifest.get("run_id", run_dir.name),
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "settings": settings.model_dump() | {"sample": len(rows)},
+        "fractions": list(FRACTIONS),
+        "replacement": {"token": token, "token_id": token_id},
+        "examples": int(sum(perturbed)),
+        "skipped": [
+            {"example_id": row["example_id"], "reason": "no token of its own text to replace"}
+            for row, ok in zip(rows, perturbed)
+            if not ok
+        ],
+        **summarize(curves, FRACTIONS, settings, method),
+    }
+    write_json_atomic(report, run_dir / FILE)
+    return report
+
+
+def _replacement(config: ScanConfig) -> tuple[str, int]:
+    """The replacement token, checked before any actor starts."""
+    from transformers import AutoTokenizer
+
+    section = config.model
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(
+            section.name, revision=section.revision, trust_remote_code=section.trust_remote_code
+        )
+    except (OSError, ValueError) as error:
+        raise EvaluationError(f"model.name: the run's model {section.name} cannot be loaded: {error}") from None
+    try:
+        return replacement_token(tokenizer, config.evaluation.replacement)
+    except LRPError as error:
+        raise EvaluationError(f"evaluation.replacement: {error}") from None
+
+
+def sample_examples(run_dir: Path, size: int, seed: int) -> list[dict]:
+    """``size`` examples drawn without replacement (seeded; all of them if the run has fewer), in
+    example-id order, each with the seed of its random token order."""
+    table = ds.dataset(run_dir / "examples", format="parquet").to_table(
+        columns=["example_id", "text", "text_pair", "target"]
+    )
+    table = table.sort_by("example_id")
+    if table.num_rows > size:
+        chosen = np.sort(np.random.default_rng([seed, zlib.crc32(b"sample")]).choice(table.num_rows, size, False))
+        table = table.take(chosen)
+    rows = table.to_pylist()
+    for row in rows:
+        row["seed"] = zlib.crc32(f"{seed}/{row['example_id']}".encode())
+    return rows

@@ -1,0 +1,226 @@
+"""The report's content, section by section, as plain data for the template (which escapes every string)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import gather, plots
+from .heatmaps import example_view
+from pipelines.tables import complete_manifest
+
+from .inputs import ReportError, read_optional
+
+ERROR_SAMPLES = 5
+GAP_MEANING = {
+    "cp-lrp": "With cp-lrp relevance is conservative up to biases: the gap is what the model's biases absorbed.",
+    "attnlrp": "AttnLRP's softmax rule is not exactly conservative, so the gap holds that as well as the biases.",
+    "gxi": "Gradient x Input is not conservative: a large gap is expected and says nothing about a fault.",
+    "ig": "For Integrated Gradients the gap is the output at the zero embedding plus quadrature error.",
+}
+
+
+def build(run_dir: Path, examples_per_heatmap: int) -> dict:
+    """Everything the template shows for ``run_dir``; a malformed JSON file is a ``ReportError``."""
+    manifest = complete_manifest(run_dir)
+    audit = read_optional(run_dir, "audit.json")
+    faithfulness = read_optional(run_dir, "faithfulness.json")
+    connection = gather.open_run(run_dir)
+    try:
+        context = {
+            "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "run_dir": str(run_dir),
+            "run": _guarded(run_dir / "manifest.json", _run, manifest),
+            "errors": _errors(connection),
+            "gaps": _gaps(connection, _method(manifest)),
+            "audit": None,
+            "axes": [],
+            "heatmaps": [],
+            "faithfulness": None,
+        }
+        if audit is not None and (run_dir / "terms.parquet").is_file():
+            context |= _guarded(run_dir / "audit.json", _audit, connection, audit, examples_per_heatmap)
+        if faithfulness is not None:
+            context["faithfulness"] = _guarded(run_dir / "faithfulness.json", _faithfulness, faithfulness)
+    finally:
+        connection.close()
+    return context
+
+
+def _guarded(path: Path, section, *inputs):
+    """A section built from a JSON file; a missing key or wrong type names the file, not a traceback."""
+    try:
+        return section(*inputs)
+    except (KeyError, TypeError, IndexError) as error:
+        raise ReportError(
+            f"{path}: unexpected content ({type(error).__name__}: {error}); was it written by lrp-audit?"
+        ) from None
+
+
+def _method(manifest: dict) -> str | None:
+    return (manifest.get("attribution") or {}).get("method")
+
+
+def _run(manifest: dict) -> dict:
+    config = manifest.get("config") or {}
+    model = manifest.get("model") or config.get("model") or {}
+    dataset = manifest.get("dataset") or config.get("dataset") or {}
+    attribution = manifest.get("attribution") or {}
+    return {
+        "run_id": manifest.get("run_id"),
+        "model": model.get("name"),
+        "revision": model.get("revision"),
+        "dataset": {key: dataset.get(key) for key in ("name", "config", "split", "limit")},
+        "method": attribution.get("method"),
+        "target": attribution.get("target"),
+        "counts": manifest.get("counts") or {},
+        "started_at": manifest.get("started_at"),
+        "ended_at": manifest.get("ended_at"),
+        "versions": manifest.get("versions") or {},
+    }
+
+
+def _errors(connection) -> dict:
+    return {"by_kind": gather.errors_by_kind(connection), "samples": gather.error_samples(connection, ERROR_SAMPLES)}
+
+
+def _gaps(connection, method: str | None) -> dict:
+    gaps = gather.gaps(connection)
+    return {
+        "examples": gaps.examples,
+        "abs": gaps.abs_quantiles,
+        "relative": gaps.relative_quantiles,
+        "plot": plots.gap_histograms(gaps) if gaps.examples else None,
+        "meaning": GAP_MEANING.get(method or "", "The manifest does not name a known method."),
+    }
+
+
+def _audit(connection, audit: dict, examples_per_heatmap: int) -> dict:
+    """The sections that need the audit: verdict, per-axis plots and the most reliant examples."""
+    shares = gather.group_shares(connection, audit["settings"]["top_k"])
+    return {
+        "audit": _verdict(audit),
+        "axes": _axes(audit, shares),
+        "heatmaps": _heatmaps(connection, audit, list(shares), examples_per_heatmap),
+    }
+
+
+def _entry(entry: dict, status: str) -> dict:
+    """A flag or unconfirmed candidate with its evidence."""
+    statistics, check = entry["statistics"], entry["counterfactual"]
+    return {
+        "status": status,
+        "axis": entry["axis"],
+        "group": entry["group"],
+        "examples": statistics["examples"],
+        "share": statistics["share"],
+        "control_share": statistics["control_share"],
+        "lift": statistics.get("lift_control"),
+        "q_value": statistics.get("q_value"),
+        "partner": check.get("partner"),
+        "swap": check.get("swap"),
+        "control": check.get("control"),
+        "counterfactual_examples": check.get("examples"),
+        "counterfactual_q": check.get("q_value"),
+        "reason": check.get("reason"),
+    }
+
+
+def _verdict(audit: dict) -> dict:
+    coverage = audit["coverage"]
+    groups, unseen = [], {}
+    for axis, axis_groups in sorted(coverage["axes"].items()):
+        for group, counts in sorted(axis_groups.items()):
+            if counts.get("examples"):
+                groups.append({"axis": axis, "group": group, **counts})
+            else:
+                unseen.setdefault(axis, []).append(group)
+    return {
+        "status": audit["status"],
+        "created_at": audit.get("created_at"),
+        "settings": audit["settings"],
+        "entries": [_entry(e, "flagged") for e in audit["flags"]]
+        + [_entry(e, "unconfirmed") for e in audit["unconfirmed"]],
+        "caveats": audit.get("caveats", []),
+        "coverage": {
+            "examples": coverage["examples"],
+            "with_any_term": coverage["examples_with_any_term"],
+            "groups": groups,
+            "unseen": unseen,
+        },
+    }
+
+
+def _axes(audit: dict, shares: dict) -> list[dict]:
+    """One section per axis with matches: shares, lift, direction and, where run, the counterfactual."""
+    settings = audit["settings"]
+    sections = []
+    for axis, groups in shares.items():
+        groups = {group: values for group, values in groups.items() if len(values)}
+        tests = [test for test in audit["tests"] if test["axis"] == axis]
+        group_tests = [test for test in tests if test["level"] == "group"]
+        class_tests = [test for test in tests if test["level"] == "class"]
+        checked = [
+            entry
+            for entry in audit["flags"] + audit["unconfirmed"]
+            if entry["axis"] == axis and "swap" in entry["counterfactual"]
+        ]
+        sections.append(
+            {
+                "axis": axis,
+                "shares": plots.share_boxes(axis, groups) if groups else None,
+                "lift": plots.lift_intervals(axis, group_tests, settings["min_lift"], settings["confidence"])
+                if group_tests
+                else None,
+                "direction": plots.direction_intervals(axis, class_tests, settings["confidence"])
+                if class_tests
+                else None,
+                "counterfactual": plots.counterfactual_bars(axis, checked) if checked else None,
+                "checked": [_entry(entry, "") for entry in checked],
+                "min_lift": settings["min_lift"],
+            }
+        )
+    return sections
+
+
+def _heatmaps(connection, audit: dict, axes: list[str], limit: int) -> list[dict]:
+    """Per axis: each flagged group's most reliant examples, then those of any group not shown yet."""
+    blocks = []
+    for axis in axes:
+        flagged = [entry["group"] for entry in audit["flags"] if entry["axis"] == axis]
+        shown: frozenset = frozenset()
+        for group in [*flagged, None]:
+            examples = gather.most_reliant(connection, axis, group, limit, shown)
+            shown |= {example.row["example_id"] for example in examples}
+            if examples:
+                blocks.append(
+                    {
+                        "axis": axis,
+                        "group": group,
+                        "after_flagged": bool(flagged),
+                        "examples": [example_view(example) for example in examples],
+                    }
+                )
+    return blocks
+
+
+def _faithfulness(payload: dict) -> dict:
+    results = payload["results"]
+    accuracy, mse = plots.faithfulness_curves(payload["fractions"], results)
+    return {
+        "settings": payload.get("settings") or {},
+        "examples": payload.get("examples"),
+        "replacement": payload.get("replacement") or {},
+        "rows": [
+            {
+                "method": result["method"],
+                "auac": result["auac"],
+                "au_mse": result["au_mse"],
+                "vs_random": result.get("vs_random"),
+            }
+            for result in results
+        ],
+        "verdict": payload["verdict"],
+        "accuracy": accuracy,
+        "mse": mse,
+    }

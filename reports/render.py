@@ -1,0 +1,38 @@
+"""The HTML page: a Jinja2 template with autoescaping on, so every dataset or model string is escaped."""
+
+from __future__ import annotations
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+TEMPLATE = "report.html.j2"
+
+
+def number(value: float | None, spec: str = ".3g") -> str:
+    """A number for a table cell; a missing one (None, or an unestimated interval bound) is a dash."""
+    return "-" if value is None else format(value, spec)
+
+
+def interval(value: dict | None, spec: str = ".3g") -> str:
+    """``estimate [low, high]``, or the estimate alone when the interval could not be computed."""
+    if not value or value.get("estimate") is None:
+        return "-"
+    if value.get("low") is None or value.get("high") is None:
+        return number(value["estimate"], spec)
+    return f"{value['estimate']:{spec}} [{value['low']:{spec}}, {value['high']:{spec}}]"
+
+
+def environment() -> Environment:
+    environment = Environment(
+        loader=PackageLoader("reports", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html", "j2"), default_for_string=True, default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["number"] = number
+    environment.filters["interval"] = interval
+    return environment
+
+
+def render(context: dict) -> str:
+    return environment().get_template(TEMPLATE).render(**context)
