@@ -146,9 +146,10 @@ def scan(
     ] = None,
     fail_on_flag: FailOnFlag = False,
 ) -> None:
-    """Attribute every row of a dataset on a Ray cluster and write per-token relevance to Parquet;
-    then audit it (unless audit.enabled is false), check its faithfulness (when evaluation.sample
-    is set) and write report.html.
+    """Attribute a dataset on Ray, write per-token relevance to Parquet, audit it, write report.html.
+
+    After the scan come the audit (unless audit.enabled is false), the faithfulness check (when
+    evaluation.sample is set) and report.html in the run folder.
 
     Rerunning the same command resumes an interrupted scan; a complete one is not redone.
     Exit codes: 0 done, 3 a flag was raised and --fail-on-flag is set, 2 bad config or input, 1 internal error.
@@ -177,10 +178,11 @@ def audit(
     ] = None,
     fail_on_flag: FailOnFlag = False,
 ) -> None:
-    """Flag reliance on sensitive words in a finished scan: share of relevance on lexicon terms,
-    its lift over control words, bootstrap intervals, permutation tests with Benjamini-Hochberg
-    correction, and a counterfactual swap rerun on the Ray pool. Writes audit.json to the run folder
-    (and refreshes report.html).
+    """Flag reliance on sensitive words in a finished scan; writes audit.json.
+
+    Share of relevance on lexicon terms, its lift over control words, bootstrap intervals,
+    permutation tests with Benjamini-Hochberg correction, and a counterfactual swap rerun on the
+    Ray pool. Also refreshes report.html.
 
     Exit codes: 0 no flag (or a flag without --fail-on-flag), 3 a flag was raised and --fail-on-flag
     (or audit.fail_on_flag) is set, 2 bad input or config, 1 internal error.
@@ -201,14 +203,15 @@ def evaluate(
     ] = None,
     overrides: Annotated[
         list[str] | None,
-        typer.Option("--set", help="Override an evaluation key: --set evaluation.methods=[cp-lrp,gxi] (repeatable)."),
+        typer.Option("--set", help="Override an evaluation key: --set evaluation.replacement=mask (repeatable)."),
     ] = None,
 ) -> None:
-    """Check that the run's relevance is faithful to its model, as Ali et al. (ICML 2022) did:
-    replace tokens by the unknown token at 11 fractions, most relevant kept first (AUAC, higher is
-    better) and least relevant removed first (AU-MSE, lower is better), for the run's method,
-    cp-lrp, gxi and attnlrp against a random order, on the Ray pool. Writes faithfulness.json (and
-    refreshes report.html).
+    """Check that the run's relevance is faithful to its model; writes faithfulness.json.
+
+    As Ali et al. (ICML 2022) did: tokens replaced by the unknown token at 11 fractions, most
+    relevant kept first (AUAC, higher is better) and least relevant removed first (AU-MSE, lower is
+    better), for the run's method, cp-lrp, gxi and attnlrp against a random order, on the Ray pool.
+    Also refreshes report.html.
 
     Exit codes: 0 done (the verdict is in the output, also when the method does not beat random),
     2 bad input or config, 1 internal error.
@@ -220,8 +223,10 @@ def evaluate(
 
 @app.command()
 def report(run_dir: RunDir) -> None:
-    """Write report.html in the run folder again: one self-contained page that opens offline, with
-    the run's summary, flags and their evidence, plots per axis, faithfulness and heatmaps."""
+    """Write the run's report.html again: one self-contained page that opens offline.
+
+    The run's summary, flags and their evidence, plots per axis, the faithfulness table and curves,
+    and heatmaps of the examples that rely most on sensitive words."""
     _report(run_dir)
 
 
