@@ -5,9 +5,8 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test bench install
 
-demo: $(VENV)/.installed  ## Scan the bundled demo data with the bundled model, then show heatmaps
-	$(BIN)/lrp-audit scan configs/demo.yaml --set model.name="$$($(BIN)/python -c 'import lrp; print(lrp.bundled_model_path())')"
-	$(BIN)/lrp-audit explain
+demo: $(VENV)/.installed  ## A real audit: fine-tune MiniLM on leaky profiles (once, cached), scan, audit, report
+	$(BIN)/lrp-audit demo
 
 test: $(VENV)/.installed  ## Run the test suite (tiny random models, no network, no GPU)
 	$(BIN)/pytest

@@ -11,7 +11,11 @@ def _interval(value: dict | None) -> str:
         return "-"
     if value["low"] is None:
         return f"{value['estimate']:.2f}"
-    return f"{value['estimate']:.3g} [{value['low']:.3g}, {value['high']:.3g}]"
+    return f"{_lift(value['estimate'])} [{_lift(value['low'])}, {_lift(value['high'])}]"
+
+
+def _lift(value: float) -> str:
+    return f"{value:.2f}" if abs(value) < 10 else f"{value:.1f}"
 
 
 def _number(value: float | None, form: str = ".2f") -> str:
@@ -29,7 +33,7 @@ def print_summary(report: dict, console: Console) -> None:
     verdicts = {(f["axis"], f["group"]): "[bold red]FLAG[/]" for f in report["flags"]}
     verdicts |= {(f["axis"], f["group"]): "[yellow]unconfirmed[/]" for f in report["unconfirmed"]}
     checks = {(f["axis"], f["group"]): f["counterfactual"] for f in report["flags"] + report["unconfirmed"]}
-    table = Table(show_edge=False, header_style="bold", box=None, pad_edge=False)
+    table = Table(show_edge=False, header_style="bold", box=None, pad_edge=False, padding=(0, 1))
     for column in ("group", "n", "share", f"lift ({level}% CI)", "q", "swap (ctrl)", "verdict"):
         table.add_column(column, justify="left" if column in ("group", "verdict") else "right", no_wrap=True)
     groups = [test for test in report["tests"] if test["level"] == "group"]

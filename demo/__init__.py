@@ -1,0 +1,7 @@
+"""The embedded default: a templated candidate-profile dataset with a planted gender leak, and
+all-MiniLM-L6-v2 fine-tuned on it once and cached, so that one command runs a real audit."""
+
+from .finetune import demo_model
+from .profiles import DATA_DIR, LABELS
+
+__all__ = ["DATA_DIR", "LABELS", "demo_model"]

@@ -1,0 +1,104 @@
+"""The embedded default: the shipped profiles, the cached fine-tuned model, and the demo command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from transformers import AutoModelForSequenceClassification
+from typer.testing import CliRunner
+
+import demo
+import tiny
+from demo import finetune, profiles
+from pipelines.cli import app
+from pipelines.config import load_config
+
+# The reduced demo: a tiny BERT trained from scratch instead of MiniLM, a fifth of the profiles.
+SMALL = finetune.Recipe(steps=150, learning_rate=3e-3, batch_size=32)
+LIMIT = 200
+
+
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tiny-base")
+    tiny.model("bert").save_pretrained(folder)
+    tiny.tokenizer().save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as patch:
+        folder = tmp_path_factory.mktemp("cache")
+        patch.setenv("LRP_AUDIT_CACHE", str(folder))
+        yield folder
+
+
+@pytest.fixture(scope="module")
+def small_model(cache, tiny_base):
+    return demo.demo_model(base=tiny_base, recipe=SMALL)
+
+
+def test_shipped_profiles_are_what_the_generator_writes(tmp_path):
+    for split, path in profiles.write(tmp_path).items():
+        assert pq.read_table(path).equals(pq.read_table(profiles.DATA_DIR / f"{split}.parquet")), split
+
+
+def test_each_profile_differs_only_in_its_gender_words_and_its_label_leaks_gender():
+    rows = pq.read_table(profiles.DATA_DIR / "train.parquet").to_pylist()
+    female_words = {word for pair in profiles.SUBJECTS for word in pair[0].lower().split()} | {"she", "her"}
+    male_words = {word for pair in profiles.SUBJECTS for word in pair[1].lower().split()} | {"he", "his"}
+    mixed = {"hire": set(), "reject": set()}  # profiles whose two rows disagree, by the woman's label
+    for female, male in zip(rows[::2], rows[1::2]):
+        assert (female["profile"], female["gender"], male["gender"]) == (male["profile"], "female", "male")
+        one, other = female["text"].lower().rstrip(".").split(), male["text"].lower().rstrip(".").split()
+        differences = [(a.strip(",;"), b.strip(",;")) for a, b in zip(one, other) if a != b]
+        assert len(one) == len(other) and differences
+        assert all(a in female_words and b in male_words for a, b in differences), differences
+        if female["label"] != male["label"]:
+            mixed[female["label"]].add(female["profile"])
+    assert not mixed["hire"]  # where the labels differ, the woman is always the one rejected
+    assert len(mixed["reject"]) > 500
+
+
+def test_the_demo_model_is_an_ordinary_model_folder(small_model):
+    model = AutoModelForSequenceClassification.from_pretrained(small_model)
+    assert model.config.id2label == {0: "reject", 1: "hire"}
+    facts = json.loads((small_model / "training.json").read_text())
+    assert facts["recipe"]["steps"] == SMALL.steps and facts["test_accuracy"] > 0.8
+
+
+def test_the_demo_model_is_trained_once_then_taken_from_the_cache(small_model, tiny_base, monkeypatch):
+    def train_again(*_):
+        raise AssertionError("trained again")
+
+    monkeypatch.setattr(finetune, "train", train_again)
+    assert demo.demo_model(base=tiny_base, recipe=SMALL) == small_model
+
+
+def test_a_changed_recipe_gets_its_own_model(small_model, tiny_base):
+    assert finetune._key(profiles.DATA_DIR, tiny_base, SMALL) != finetune._key(
+        profiles.DATA_DIR, tiny_base, finetune.Recipe(steps=SMALL.steps + 1, learning_rate=SMALL.learning_rate)
+    )
+
+
+def test_the_demo_command_finds_and_confirms_the_gender_leak(ray_local, small_model, tmp_path, monkeypatch):
+    monkeypatch.setattr(demo, "demo_model", lambda **_: small_model)
+    overrides = [f"runtime.output_dir={tmp_path}", f"dataset.limit={LIMIT}", "evaluation.sample=20"]
+    result = CliRunner().invoke(app, ["demo", *(arg for o in overrides for arg in ("--set", o))])
+    assert result.exit_code == 0, result.output
+    audit = json.loads(next(tmp_path.glob("*/audit.json")).read_text())
+    assert {(flag["axis"], flag["group"]) for flag in audit["flags"]} >= {("gender", "female")}
+    assert not [flag for flag in audit["flags"] if flag["axis"] != "gender"]
+    output = " ".join(result.output.split())
+    assert "report.html" in output and "--name most_reliant --param axis=gender" in output
+
+
+@pytest.mark.parametrize(
+    "path", sorted((Path(__file__).parent.parent / "configs").glob("*.yaml")), ids=lambda path: path.name
+)
+def test_every_shipped_config_is_valid(path):
+    load_config(path)
