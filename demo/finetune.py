@@ -49,12 +49,13 @@ def demo_model(
 ) -> Path:
     """The fine-tuned model's folder: from the cache, or trained now (and cached)."""
     console = console or Console(stderr=True)
+    name = "all-MiniLM-L6-v2" if base is None else Path(base).name
     base = Path(base or bundled_model_path())
     folder = cache_dir() / f"demo-model-{_key(data_dir, base, recipe)}"
     if (folder / "training.json").is_file():
         console.print(f"demo model: cached in {folder}", highlight=False)
         return folder
-    console.print(f"demo model: fine-tuning {base.name} on {data_dir}/train.parquet (once; cached in {folder})")
+    console.print(f"demo model: fine-tuning {name} on {data_dir}/train.parquet, once (cached in {folder})")
     temporary = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
     shutil.rmtree(temporary, ignore_errors=True)
     facts = train(data_dir, base, recipe, temporary, console)

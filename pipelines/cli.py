@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import Enum
 from importlib import resources
@@ -63,6 +64,7 @@ def main() -> None:
 
     logging.set_verbosity_error()
     logging.disable_progress_bar()
+    os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")  # our own progress display only
 
 
 @app.command()

@@ -28,3 +28,12 @@ def ray_local():
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, object_store_memory=200 * 1024**2)
     yield
     ray.shutdown()
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory) -> str:
+    """A tiny random BERT with the MiniLM tokenizer, saved as a model folder (from_pretrained loads it)."""
+    folder = tmp_path_factory.mktemp("tiny-bert")
+    tiny.model("bert").save_pretrained(folder)
+    tiny.tokenizer().save_pretrained(folder)
+    return str(folder)

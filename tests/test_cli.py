@@ -4,20 +4,11 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
-import tiny
 from typer.testing import CliRunner
 
 from pipelines.cli import app
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tiny-bert")
-    tiny.model("bert").save_pretrained(folder)
-    tiny.tokenizer().save_pretrained(folder)
-    return str(folder)
 
 
 def test_explain_prints_a_heatmap_with_the_conservation_summary(model_dir):

@@ -11,7 +11,6 @@ from transformers import AutoModelForSequenceClassification
 from typer.testing import CliRunner
 
 import demo
-import tiny
 from demo import finetune, profiles
 from pipelines.cli import app
 from pipelines.config import load_config
@@ -19,14 +18,6 @@ from pipelines.config import load_config
 # The reduced demo: a tiny BERT trained from scratch instead of MiniLM, a fifth of the profiles.
 SMALL = finetune.Recipe(steps=150, learning_rate=3e-3, batch_size=32)
 LIMIT = 200
-
-
-@pytest.fixture(scope="module")
-def tiny_base(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tiny-base")
-    tiny.model("bert").save_pretrained(folder)
-    tiny.tokenizer().save_pretrained(folder)
-    return folder
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +29,8 @@ def cache(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def small_model(cache, tiny_base):
-    return demo.demo_model(base=tiny_base, recipe=SMALL)
+def small_model(cache, model_dir):
+    return demo.demo_model(base=model_dir, recipe=SMALL)
 
 
 def test_shipped_profiles_are_what_the_generator_writes(tmp_path):
@@ -71,18 +62,18 @@ def test_the_demo_model_is_an_ordinary_model_folder(small_model):
     assert facts["recipe"]["steps"] == SMALL.steps and facts["test_accuracy"] > 0.8
 
 
-def test_the_demo_model_is_trained_once_then_taken_from_the_cache(small_model, tiny_base, monkeypatch):
+def test_the_demo_model_is_trained_once_then_taken_from_the_cache(small_model, model_dir, monkeypatch):
     def train_again(*_):
         raise AssertionError("trained again")
 
     monkeypatch.setattr(finetune, "train", train_again)
-    assert demo.demo_model(base=tiny_base, recipe=SMALL) == small_model
+    assert demo.demo_model(base=model_dir, recipe=SMALL) == small_model
 
 
-def test_a_changed_recipe_gets_its_own_model(small_model, tiny_base):
-    assert finetune._key(profiles.DATA_DIR, tiny_base, SMALL) != finetune._key(
-        profiles.DATA_DIR, tiny_base, finetune.Recipe(steps=SMALL.steps + 1, learning_rate=SMALL.learning_rate)
-    )
+def test_a_changed_recipe_gets_its_own_model(model_dir):
+    longer = finetune.Recipe(steps=SMALL.steps + 1, learning_rate=SMALL.learning_rate)
+    keys = {finetune._key(profiles.DATA_DIR, Path(model_dir), recipe) for recipe in (SMALL, longer)}
+    assert len(keys) == 2
 
 
 def test_the_demo_command_finds_and_confirms_the_gender_leak(ray_local, small_model, tmp_path, monkeypatch):

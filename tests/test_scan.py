@@ -17,7 +17,6 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
-import tiny
 import yaml
 
 from typer.testing import CliRunner
@@ -29,14 +28,6 @@ from pipelines.tables import KEYS, SCHEMAS
 
 GOOD = ["She is a brilliant engineer.", "He said yes to the offer.", "ok", "The nurse checked it twice.", "42"]
 BAD = [None, "", "   "]
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tiny-bert")
-    tiny.model("bert").save_pretrained(folder)
-    tiny.tokenizer().save_pretrained(folder)
-    return folder
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from ray.cluster_utils import Cluster
 
 from pipelines.config import load_config
 from pipelines.scan import run_scan
+from pipelines.stages import Attribute
 from pipelines.tables import KEYS, SCHEMAS
 
 TEXTS = ["She is a brilliant engineer.", "He said yes to the offer.", "ok", "The nurse checked it twice."] * 4
@@ -29,14 +30,18 @@ def inputs(tmp_path_factory):
     return folder
 
 
-def scan(tmp_path, inputs, run_id: str, **runtime):
+def config(tmp_path, inputs, run_id: str, **runtime):
     tree = {
         "model": {"name": str(inputs / "model")},
         "dataset": {"name": str(inputs / "data.parquet")},
         "runtime": {"output_dir": str(tmp_path), "run_id": run_id, "shard_rows": 4, **runtime},
     }
     (tmp_path / f"{run_id}.yaml").write_text(yaml.safe_dump(tree))
-    return run_scan(load_config(tmp_path / f"{run_id}.yaml"))
+    return load_config(tmp_path / f"{run_id}.yaml")
+
+
+def scan(tmp_path, inputs, run_id: str, **runtime):
+    return run_scan(config(tmp_path, inputs, run_id, **runtime))
 
 
 def table(result, name):
@@ -44,17 +49,33 @@ def table(result, name):
     return pq.read_table(result.run_dir / name, schema=SCHEMAS[name]).sort_by(keys)
 
 
-def test_one_actor_per_gpu_each_with_its_own_device(tmp_path, inputs):
+def test_with_gpus_the_pool_has_one_actor_per_gpu_each_holding_one(tmp_path, inputs):
+    """Which actor takes which shard is Ray Data's choice (a fast one may take them all), so this
+    checks the pool's shape and that every actor that worked held a GPU of its own."""
     ray.init(num_cpus=2, num_gpus=2, include_dashboard=False, log_to_driver=False)
     try:
-        result = scan(tmp_path, inputs, "gpus", shard_rows=1)  # many shards: both actors get work
+        result = scan(tmp_path, inputs, "gpus", shard_rows=1)
     finally:
         ray.shutdown()
     manifest = json.loads((result.run_dir / "manifest.json").read_text())
     assert manifest["ray"]["concurrency"] == 2 and manifest["ray"]["num_gpus"] == 1
-    assert sorted(worker["gpu_ids"] for worker in manifest["ray"]["workers"]) == ["0", "1"]
+    held = [worker["gpu_ids"] for worker in manifest["ray"]["workers"]]
+    assert held and len(set(held)) == len(held) and set(held) <= {"0", "1"}
     assert {worker["device"] for worker in manifest["ray"]["workers"]} == {"cpu"}  # no real device here
     assert result.examples == len(TEXTS)
+
+
+def test_two_model_actors_each_see_only_their_own_gpu(tmp_path, inputs):
+    """The pool's actors as the pool builds them, without Ray Data's scheduling in between."""
+    ray.init(num_cpus=2, num_gpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        plain = config(tmp_path, inputs, "actors").model_dump()
+        stage = ray.remote(num_gpus=1, num_cpus=0.5)(Attribute)
+        actors = [stage.remote(plain, str(tmp_path / "actors")) for _ in range(2)]
+        held = ray.get([actor.__ray_call__.remote(lambda attribute: attribute.gpu_ids) for actor in actors])
+    finally:
+        ray.shutdown()
+    assert sorted(held) == [["0"], ["1"]]
 
 
 def test_two_nodes_give_the_same_rows_as_one(tmp_path, inputs):
