@@ -44,9 +44,9 @@ class NamedQuery:
         return cls(path.stem, sql, description, params)
 
 
-def named_queries() -> dict[str, NamedQuery]:
-    """Every shipped query by name (``views.sql`` is the set-up, not a query)."""
-    return {path.stem: NamedQuery.read(path) for path in sorted(QUERIES.glob("*.sql")) if path.stem != VIEWS}
+def named_queries(folder: Path = QUERIES) -> dict[str, NamedQuery]:
+    """Every shipped query of ``folder`` by name (``views.sql`` is the set-up, not a query)."""
+    return {path.stem: NamedQuery.read(path) for path in sorted(folder.glob("*.sql")) if path.stem != VIEWS}
 
 
 def connect(run_dir: str | Path, terms: pa.Table) -> duckdb.DuckDBPyConnection:
@@ -86,9 +86,11 @@ def set_params(connection: duckdb.DuckDBPyConnection, params: dict[str, Any], de
             ) from None
 
 
-def run_named(connection: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> pa.Table:
+def run_named(
+    connection: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None, folder: Path = QUERIES
+) -> pa.Table:
     """Run a shipped query with its parameters (unset ones take the defaults written in its SQL)."""
-    queries = named_queries()
+    queries = named_queries(folder)
     if name not in queries:
         raise QueryError(f"--name {name}: no such query; shipped: {', '.join(queries)}")
     query = queries[name]

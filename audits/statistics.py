@@ -78,6 +78,35 @@ def mean_interval(values: np.ndarray, *, resamples: int, confidence: float, rng:
     return _percentile_interval((values,), np.mean, resamples, confidence, rng)
 
 
+def ratio_difference(
+    numerator_a: np.ndarray,
+    denominator_a: np.ndarray,
+    numerator_b: np.ndarray,
+    denominator_b: np.ndarray,
+    *,
+    resamples: int,
+    confidence: float,
+    rng: np.random.Generator,
+) -> Interval:
+    """Ratio of means in run b minus in run a: two independent samples, each resampled in pairs
+    (an example's share with its own control), for comparing runs over different examples."""
+    a = (np.asarray(numerator_a, float), np.asarray(denominator_a, float))
+    b = (np.asarray(numerator_b, float), np.asarray(denominator_b, float))
+    estimate = float(_ratio(*b) - _ratio(*a))
+    if min(len(a[0]), len(b[0])) < 2:
+        return Interval(estimate, np.nan, np.nan)
+    draws, done = [], 0
+    while done < resamples:
+        rows = min(_batch(max(len(a[0]), len(b[0]))), resamples - done)
+        picked_a = rng.integers(0, len(a[0]), (rows, len(a[0])))
+        picked_b = rng.integers(0, len(b[0]), (rows, len(b[0])))
+        draws.append(_ratio(b[0][picked_b], b[1][picked_b]) - _ratio(a[0][picked_a], a[1][picked_a]))
+        done += rows
+    tail = 100 * (1 - confidence) / 2
+    low, high = np.nanpercentile(np.concatenate(draws), [tail, 100 - tail])
+    return Interval(estimate, float(low), float(high))
+
+
 def sign_flip_pvalue(differences: np.ndarray, *, resamples: int, rng: np.random.Generator) -> float:
     """One-sided p-value that the mean paired difference is above zero.
 

@@ -116,3 +116,48 @@ def _bounds(value: dict | None) -> str:
     if not value or value["low"] is None or value["high"] is None:
         return "-"
     return f"[{value['low']:+.2g}, {value['high']:+.2g}]"
+
+
+def print_comparison(comparison: dict, console: Console) -> None:
+    """Per group: run a -> run b, the change with its interval, q, and the flag's fate."""
+    level = round(100 * comparison["confidence"])
+    console.print(f"[bold]{comparison['run_a']} -> {comparison['run_b']}[/]", highlight=False)
+    table = Table(show_edge=False, header_style="bold", box=None, pad_edge=False, padding=(0, 1))
+    for column in ("group", "n", "share", f"change ({level}% CI)", "lift", "change", "q", "flag"):
+        table.add_column(column, justify="left" if column in ("group", "flag") else "right", overflow="fold")
+    for group in comparison["groups"]:
+        share_change, lift_change = group.get("share_change"), group.get("lift_change")
+        table.add_row(
+            f"{group['axis']}/{group['group']}",
+            f"{_count(group['examples_a'])}->{_count(group['examples_b'])}",
+            f"{_number(group['share_a'])}->{_number(group['share_b'])}",
+            _signed(share_change),
+            f"{_number(group['lift_a'])}->{_number(group['lift_b'])}",
+            _signed(lift_change),
+            _number(group.get("q_value"), ".1g") + ("*" if group.get("significant") else ""),
+            group["change"] or "",
+        )
+    console.print(table)
+    console.print(
+        "[dim]share and lift as each run's audit measured them; change: run b minus run a, bootstrap interval "
+        "with each run resampled on its own; q: Welch's test of the share's change, BH-corrected (* below alpha).[/]",
+        highlight=False,
+    )
+    flags = comparison["flags"]
+    for kind, style in (("new", "bold red"), ("resolved", "green"), ("persisting", "yellow")):
+        if flags[kind]:
+            console.print(f"[{style}]{kind} flags:[/] {', '.join(flags[kind])}", highlight=False)
+    if not any(flags.values()):
+        console.print("no flag in either run")
+
+
+def _count(value) -> str:
+    return "-" if value is None else str(int(value))
+
+
+def _signed(value: dict | None) -> str:
+    if not value or value["estimate"] is None:
+        return "-"
+    if value["low"] is None:
+        return f"{value['estimate']:+.2f}"
+    return f"{value['estimate']:+.2f} [{value['low']:+.2f}, {value['high']:+.2f}]"

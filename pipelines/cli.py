@@ -335,6 +335,73 @@ def _report(run_dir: Path) -> None:
 
 
 @app.command()
+def runs(
+    output_dir: Annotated[Path, typer.Argument(help="The folder holding the run folders (runtime.output_dir).")] = Path(
+        "runs"
+    ),
+    output_format: Annotated[
+        QueryFormat, typer.Option("--format", help="table, csv, json or parquet.")
+    ] = QueryFormat.table,
+    output: Annotated[Path | None, typer.Option(help="File for the result. Default: stdout (not for parquet).")] = None,
+) -> None:
+    """List the runs under an output folder: status, model and data identity, counts, flags.
+
+    For more, query the views runs, run_groups and run_flags (queries/history/, see its README).
+    """
+    from audits import QueryError
+    from audits.history import HISTORY_QUERIES, connect_history, run_folders
+    from audits.database import run_named
+
+    if output_format is QueryFormat.parquet and output is None:
+        fail("--format parquet needs --output FILE")
+    try:
+        result = run_named(connect_history(run_folders(output_dir)), "runs", folder=HISTORY_QUERIES)
+    except (RunFolderError, QueryError) as error:
+        fail(str(error))
+    _write_result(result, output_format, output)
+
+
+@app.command()
+def compare(
+    run_a: Annotated[Path | None, typer.Argument(help="The earlier run folder (the baseline).")] = None,
+    run_b: Annotated[Path | None, typer.Argument(help="The later run folder.")] = None,
+    latest: Annotated[
+        Path | None,
+        typer.Option(help="Instead of two runs: the two most recently started runs in this output folder."),
+    ] = None,
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override an audit key: --set audit.resamples=5000 (repeatable)."),
+    ] = None,
+    fail_on_new_flag: Annotated[
+        bool, typer.Option("--fail-on-new-flag", help="Exit with code 3 when run b has a flag run a did not.")
+    ] = False,
+) -> None:
+    """Drift between two audited runs: change of share and lift per group, and new, resolved and
+    persisting flags.
+
+    Exit codes: 0 done, 3 a new flag and --fail-on-new-flag, 2 bad input, 1 internal error.
+    """
+    from audits import LexiconError, QueryError
+    from audits.compare import compare_runs
+    from audits.history import latest_runs
+    from audits.summary import print_comparison
+
+    try:
+        if latest is not None:
+            run_a, run_b = latest_runs(latest)
+        elif run_a is None or run_b is None:
+            fail("give two run folders, or --latest OUTPUT_DIR")
+        config = _run_config(run_b, overrides)
+        comparison = compare_runs(run_a, run_b, config.audit)
+    except (RunFolderError, QueryError, LexiconError) as error:
+        fail(str(error))
+    print_comparison(comparison, stdout)
+    if comparison["flags"]["new"] and fail_on_new_flag:
+        raise typer.Exit(FLAGGED)
+
+
+@app.command()
 def query(
     run_dir: RunDir,
     sql: Annotated[
@@ -406,7 +473,9 @@ def _write_result(result, output_format: QueryFormat, output: Path | None) -> No
         payload = json.dumps(result.to_pylist(), indent=2, default=str) + "\n"
         output.write_text(payload) if output else sys.stdout.write(payload)
     else:
-        table = Table(*result.column_names, show_edge=False, header_style="bold")
+        table = Table(show_edge=False, header_style="bold", box=None, padding=(0, 1))
+        for column in result.column_names:
+            table.add_column(column, overflow="fold")  # wrapped, never cut
         for row in result.slice(0, TABLE_ROWS).to_pylist():
             table.add_row(
                 *("NULL" if v is None else f"{v:.6g}" if isinstance(v, float) else str(v) for v in row.values())

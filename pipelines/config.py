@@ -118,14 +118,6 @@ class ScanConfig(Section):
         canonical = json.dumps(self.identity(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
-    @property
-    def run_id(self) -> str:
-        return self.runtime.run_id or f"scan-{self.identity_hash()[:12]}"
-
-    @property
-    def run_dir(self) -> Path:
-        return Path(self.runtime.output_dir) / self.run_id
-
 
 def _set(tree: dict, dotted: str, raw: str) -> None:
     keys = dotted.split(".")

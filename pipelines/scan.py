@@ -73,12 +73,46 @@ def _model_facts(config: ScanConfig) -> dict:
     if isinstance(target, str) and not causal and target not in (model_config.label2id or {}):
         raise ConfigError(f"attribution.target: {target!r} is not a label of {section.name}")
     canonical = json.dumps(model_config.to_diff_dict(), sort_keys=True, default=str)
+    folder = Path(section.name).expanduser()
     return {
         "name": section.name,
         "revision": section.revision or getattr(model_config, "_commit_hash", None),
         "config_sha256": hashlib.sha256(canonical.encode()).hexdigest(),
+        "content_sha256": _folder_sha256(folder) if folder.is_dir() else None,
         "dtype": section.dtype,
     }
+
+
+def _folder_sha256(folder: Path) -> str:
+    """A local model's content: every file's name and bytes (weights, config, tokenizer). A hub
+    model is identified by its resolved commit instead."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(bytes.fromhex(sources.file_sha256(path)))
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where a scan's results live, and what makes them what they are."""
+
+    identity: str  # sha256 of the config's identity, the model's content and the data's fingerprint
+    run_dir: Path
+    plan: sources.Plan
+    model: dict
+
+
+def locate(config: ScanConfig) -> Located:
+    """Plan the shards and identify the model and data: a new model or data revision is a new run
+    (``scan-<identity>``), the same ones are the same run, whose finished shards are kept."""
+    plan = sources.plan(config.dataset, config.runtime.shard_rows)
+    model = _model_facts(config)
+    content = {key: model[key] for key in ("revision", "config_sha256", "content_sha256")}
+    canonical = json.dumps([config.identity(), content, plan.fingerprint], sort_keys=True, separators=(",", ":"))
+    identity = hashlib.sha256(canonical.encode()).hexdigest()
+    run_id = config.runtime.run_id or f"scan-{identity[:12]}"
+    return Located(identity, Path(config.runtime.output_dir) / run_id, plan, model)
 
 
 def _rules(method: str) -> dict:
@@ -91,9 +125,10 @@ def _existing_manifest(run_dir: Path, identity: str) -> dict | None:
     if not path.exists():
         return None
     manifest = json.loads(path.read_text())
-    if manifest.get("config_sha256") != identity:
+    if manifest.get("identity") != identity:
         raise ConfigError(
-            f"runtime.run_id: {run_dir} holds a run with a different config; choose another run_id or output_dir"
+            f"runtime.run_id: {run_dir} holds a run with a different config, model or data; choose another "
+            "run_id or output_dir, or leave run_id unset so that every revision gets its own run"
         )
     return manifest
 
@@ -101,20 +136,19 @@ def _existing_manifest(run_dir: Path, identity: str) -> dict | None:
 def run_scan(config: ScanConfig, console: Console | None = None) -> ScanResult:
     """Run (or resume) the scan described by ``config``; returns what it found."""
     console = console or Console(stderr=True)
-    identity = config.identity_hash()
-    run_dir = config.run_dir
-    plan = sources.plan(config.dataset, config.runtime.shard_rows)
-    model = _model_facts(config)
+    located = locate(config)
+    identity, run_dir, plan, model = located.identity, located.run_dir, located.plan, located.model
     previous = _existing_manifest(run_dir, identity)
     if previous and previous.get("status") == "complete":
-        console.print(f"{run_dir}: already complete with this config; no model work done.")
+        console.print(f"{run_dir}: already complete for this config, model and data; no model work done.")
         counts = previous["counts"]
         return ScanResult(run_dir, "unchanged", counts["input_rows"], counts["examples"], counts["errors"], 0)
 
     manifest = {
-        "run_id": config.run_id,
+        "run_id": run_dir.name,
         "status": "running",
-        "config_sha256": identity,
+        "identity": identity,
+        "config_sha256": config.identity_hash(),
         "config": config.model_dump(),
         "model": model,
         "dataset": {

@@ -56,7 +56,7 @@ def _is_saved_dataset(path: Path) -> bool:
     return path.is_dir() and ((path / "dataset_info.json").exists() or (path / "dataset_dict.json").exists())
 
 
-def _sha256(path: str) -> str:
+def file_sha256(path: str | Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -168,7 +168,7 @@ def plan(section: DatasetSection, shard_rows: int) -> Plan:
                 raise ConfigError(f"dataset.name: {file} has columns {names}, the first file {columns}")
             more, first_row = _split(groups, file, kind, shard_rows, first_row, index)
             shards += more
-            fingerprint["files"][file] = _sha256(file) if "://" not in file else "remote: revision in path"
+            fingerprint["files"][file] = file_sha256(file) if "://" not in file else "remote: revision in path"
     _check_columns(section, columns)
     return Plan(_limit(shards, section.limit), fingerprint)
 

@@ -13,7 +13,7 @@ from audits.audit import run_audit
 from pipelines.cli import app
 from pipelines.config import load_config
 from pipelines.rerun import ray_predictor
-from pipelines.scan import run_scan
+from pipelines.scan import locate, run_scan
 
 
 def scan_config(root, kind: str) -> str:
@@ -36,7 +36,7 @@ def leaking(ray_local, tmp_path_factory):
     """The leaking model's scan through the command line, which audits at its end."""
     config = scan_config(tmp_path_factory.mktemp("leak"), "leak")
     result = CliRunner().invoke(app, ["scan", config, "--fail-on-flag"])
-    run_dir = load_config(config).run_dir
+    run_dir = locate(load_config(config)).run_dir
     return result, run_dir
 
 

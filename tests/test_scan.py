@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app
 from pipelines.config import ConfigError, load_config
-from pipelines.scan import run_scan
+from pipelines.scan import locate, run_scan
 from pipelines.tables import KEYS, SCHEMAS
 
 GOOD = ["She is a brilliant engineer.", "He said yes to the offer.", "ok", "The nurse checked it twice.", "42"]
@@ -197,7 +197,7 @@ def _attribute_worker_pids() -> list[int]:
 
 def test_a_killed_model_worker_is_replaced_and_its_shard_redone(ray_local, tmp_path, model_dir, data_file, rows):
     config = load_config(write_config(tmp_path, model_dir, data_file, runtime={"shard_rows": 4}))
-    examples_dir = config.run_dir / "examples"
+    examples_dir = locate(config).run_dir / "examples"
     killed = []
 
     def kill_first_worker():
