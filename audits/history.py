@@ -86,10 +86,11 @@ def run_folders(output_dir: str | Path) -> list[Path]:
 
 def latest_runs(output_dir: str | Path) -> tuple[Path, Path]:
     """The two complete runs started last, older first: what a nightly job compares."""
-    complete = [run for run in run_folders(output_dir) if read_json(run / "manifest.json").get("status") == "complete"]
+    manifests = {run: read_json(run / "manifest.json") for run in run_folders(output_dir)}
+    complete = [run for run, manifest in manifests.items() if manifest.get("status") == "complete"]
     if len(complete) < 2:
         raise RunFolderError(f"{output_dir}: fewer than two complete runs to compare")
-    older, newer = sorted(complete, key=lambda run: read_json(run / "manifest.json").get("started_at") or "")[-2:]
+    older, newer = sorted(complete, key=lambda run: manifests[run].get("started_at") or "")[-2:]
     return older, newer
 
 
