@@ -12,12 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 from scipy import stats
 
 from pipelines.tables import RunFolderError, complete_manifest, read_json
 
-from .database import connect, materialize, run_named
+from .database import connect_audited, run_named
 from .history import HISTORY_QUERIES, connect_history
 from .settings import AuditSettings
 from .statistics import benjamini_hochberg, ratio_difference, rng_for
@@ -52,8 +51,7 @@ def _audit(run_dir: Path) -> dict:
 
 def _group_shares(run_dir: Path) -> pd.DataFrame:
     """Per example and group (term NULL rows of example_shares): share and matched-control share."""
-    connection = connect(run_dir, pq.read_table(run_dir / "terms.parquet"))
-    materialize(connection)
+    connection = connect_audited(run_dir)
     shares = run_named(connection, "example_shares").to_pandas()
     connection.close()
     shares = shares[shares["term"].isna() & (shares["total_abs"] > 0)]

@@ -15,6 +15,9 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .lexicon import terms_table
 
 QUERIES = Path(__file__).resolve().parent.parent / "queries"
 VIEWS = "views"
@@ -60,6 +63,15 @@ def connect(run_dir: str | Path, terms: pa.Table) -> duckdb.DuckDBPyConnection:
     connection.execute("SET VARIABLE run_dir = ?", [str(run_dir)])
     connection.register("terms", terms)
     connection.execute((QUERIES / f"{VIEWS}.sql").read_text(encoding="utf-8"))
+    return connection
+
+
+def connect_audited(run_dir: str | Path) -> duckdb.DuckDBPyConnection:
+    """A run's views with the lexicon its audit matched (``terms.parquet``; none before the audit),
+    matched once (``materialize``): for readers of an audited run, such as the report and compare."""
+    path = Path(run_dir) / "terms.parquet"
+    connection = connect(run_dir, pq.read_table(path) if path.is_file() else terms_table([]))
+    materialize(connection)
     return connection
 
 

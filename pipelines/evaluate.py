@@ -46,7 +46,7 @@ def run_evaluation(run_dir: str | Path, config: ScanConfig) -> dict:
     rows = sample_examples(run_dir, settings.sample or DEFAULT_SAMPLE, settings.seed)
     if not rows:
         raise EvaluationError(f"{run_dir}: the run has no explained example to evaluate")
-    results = map_on_pool(config, rows, Evaluate, ROWS_PER_BATCH, methods=methods, replacement=settings.replacement)
+    results = map_on_pool(config, rows, Evaluate, ROWS_PER_BATCH, methods=methods, replacement_id=token_id)
     perturbed = [bool(result["perturbed"]) for result in results]
     if not any(perturbed):
         raise EvaluationError(f"{run_dir}: no sampled example has a token of its own text to replace")

@@ -20,7 +20,7 @@ import torch
 
 from lrp import Explainer
 from lrp.encoding import encode, length_batches
-from lrp.faithfulness import FRACTIONS, perturbable, perturbation_curves, replacement_token
+from lrp.faithfulness import FRACTIONS, perturbable, perturbation_curves
 from lrp.loading import load_model
 
 from .sources import Shard, read_shard
@@ -208,10 +208,10 @@ class Rerun:
 class Evaluate:
     """Perturbation curves of sampled examples, for each compared method and a random order."""
 
-    def __init__(self, config: dict, methods: list[str], replacement: str, threads: int | None = None) -> None:
+    def __init__(self, config: dict, methods: list[str], replacement_id: int, threads: int | None = None) -> None:
         explainer = load_explainer(config, threads)
         self.explainers = {method: explainer.with_method(method) for method in methods}
-        self.replacement_id = replacement_token(explainer.tokenizer, replacement)[1]
+        self.replacement_id = replacement_id  # resolved (and checked) by the driver
 
     def __call__(self, batch: dict) -> dict:
         """Rows without a token of their own text to replace (a prompt that truncation filled) are

@@ -13,10 +13,9 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from audits import QueryError, connect, run_named, terms_table
-from audits.database import materialize
+from audits import QueryError, run_named
+from audits.database import connect_audited
 
 from .inputs import ReportError
 
@@ -93,14 +92,10 @@ class Example:
 
 def open_run(run_dir: Path) -> duckdb.DuckDBPyConnection:
     """The run's views, with the lexicon the audit matched (none before the audit has run)."""
-    path = run_dir / "terms.parquet"
-    terms = pq.read_table(path) if path.is_file() else terms_table([])
     try:
-        connection = connect(run_dir, terms)
+        return connect_audited(run_dir)
     except QueryError as error:
         raise ReportError(str(error)) from None
-    materialize(connection)
-    return connection
 
 
 def gaps(connection: duckdb.DuckDBPyConnection) -> Gaps:
