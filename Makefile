@@ -17,9 +17,12 @@ bench: $(VENV)/.installed  ## Cost of each method relative to plain inference (a
 install: $(VENV)/.installed
 
 # torch==2.13.0 first: on CPU machines it is a local CPU wheel, where an unpinned torch pulls CUDA.
+# pip shows what it installs: the first run takes a few minutes, and should say so as it goes.
 $(VENV)/.installed: pyproject.toml
+	@echo "Installing lrp-audit and its dependencies into $(VENV) (first run only; a few minutes)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet torch==2.13.0 || $(BIN)/pip install --quiet torch
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install torch==2.13.0 || $(BIN)/pip install torch
+	$(BIN)/pip install -e '.[test]'
 	touch $@
+	@echo "Installed into $(VENV)."

@@ -10,6 +10,7 @@ unconfirmed, never as flagged.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,7 +18,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from pipelines.tables import complete_manifest, write_atomic, write_json_atomic
+from pipelines.tables import complete_manifest, keep_unkeyed, kept_dir, publish, read_json, retire_current
+from pipelines.tables import settings_key
+from pipelines.tables import write_atomic, write_json_atomic
 
 from .counterfactual import VARIANTS, Example, Outcome, build_examples
 from .database import connect, materialize, run_named
@@ -27,6 +30,12 @@ from .statistics import benjamini_hochberg, mean_interval, ratio_of_means, rng_f
 
 # Rows {text, text_pair, target} -> rows {probability (of the target), prediction}, in order.
 Predict = Callable[[list[dict]], list[dict]]
+
+AUDIT_FILE, TERMS_FILE = "audit.json", "terms.parquet"
+FILES = (AUDIT_FILE, TERMS_FILE)  # the current audit, at the top of the run folder
+STEP = "audit"  # every audit is kept in kept/audit-<key>/
+# Settings that say what to do with the result, not what it is.
+NOT_IN_KEY = {"enabled", "fail_on_flag"}
 
 CAVEATS = [
     "A lexicon cannot see proxies: words that stand in for a group without naming it (a hobby, a "
@@ -58,14 +67,65 @@ CHOSEN_CONTROL_WORDS = """
 """
 
 
-def run_audit(run_dir: str | Path, settings: AuditSettings, predict: Predict | None = None) -> dict:
-    """Audit ``run_dir``; writes ``audit.json`` and ``terms.parquet`` there and returns the report."""
+@dataclass(frozen=True)
+class AuditOutcome:
+    """An audit's report, and where it came from: ``made`` now, ``restored`` from those kept (an
+    earlier audit with the same run, settings and lexicons) or ``current`` already; only ``made``
+    did any work."""
+
+    report: dict
+    origin: str
+
+
+def audit_key(manifest: dict, settings: AuditSettings, lexicons: list[Lexicon], with_model: bool) -> str:
+    """What an audit's result depends on: the run's identity, the settings, the lexicons' content and
+    whether a model was there to rerun the counterfactual swaps."""
+    return settings_key(
+        STEP,
+        manifest.get("identity"),
+        settings.model_dump(exclude=NOT_IN_KEY),
+        [lexicon.summary() | {"path": None} for lexicon in lexicons],
+        with_model,
+    )
+
+
+def run_audit(run_dir: str | Path, settings: AuditSettings, predict: Predict | None = None) -> AuditOutcome:
+    """Audit ``run_dir``: ``audit.json`` and ``terms.parquet`` in the run folder are the current audit.
+
+    Every audit is kept in ``kept/audit-<key>/`` under the key of its run, settings and lexicons, so
+    an audit with other settings never replaces an earlier one for good, and asking again for one
+    that exists costs nothing (no statistics, no model)."""
     run_dir = Path(run_dir)
     manifest = complete_manifest(run_dir)
-    (run_dir / "audit.json").unlink(missing_ok=True)  # a failed audit must not leave an older one looking current
     lexicons = load_lexicons(settings.axes, settings.lexicons)
+    key = audit_key(manifest, settings, lexicons, predict is not None)
+    if _current_key(run_dir) == key:
+        return AuditOutcome(read_json(run_dir / AUDIT_FILE), "current")
+    keep_unkeyed(run_dir, STEP, FILES)
+    kept = kept_dir(run_dir, STEP, key)
+    if (kept / AUDIT_FILE).is_file():
+        retire_current(run_dir, AUDIT_FILE)
+        publish(kept, run_dir, FILES)
+        return AuditOutcome(read_json(run_dir / AUDIT_FILE), "restored")
+    retire_current(run_dir, AUDIT_FILE)  # a failed audit must not leave another one looking current
     terms = terms_table(lexicons)
-    write_atomic(terms, run_dir / "terms.parquet")
+    write_atomic(terms, kept / TERMS_FILE)
+    report = _audit(run_dir, manifest, settings, lexicons, terms, predict) | {"key": key}
+    write_json_atomic(report, kept / AUDIT_FILE)  # written last: its presence marks the kept audit complete
+    publish(kept, run_dir, FILES)
+    return AuditOutcome(report, "made")
+
+
+def _current_key(run_dir: Path) -> str | None:
+    if not all((run_dir / name).is_file() for name in FILES):
+        return None
+    return read_json(run_dir / AUDIT_FILE).get("key")
+
+
+def _audit(
+    run_dir: Path, manifest: dict, settings: AuditSettings, lexicons: list[Lexicon], terms: pa.Table, predict
+) -> dict:
+    """Shares (SQL) -> tests -> counterfactual check of the candidates -> the report."""
     connection = connect(run_dir, terms)
     materialize(connection)
     shares = run_named(connection, "example_shares", {"top_k": settings.top_k}).to_pandas()
@@ -98,7 +158,6 @@ def run_audit(run_dir: str | Path, settings: AuditSettings, predict: Predict | N
         "unconfirmed": unconfirmed,
         "caveats": CAVEATS,
     }
-    write_json_atomic(report, run_dir / "audit.json")
     return report
 
 
@@ -213,11 +272,18 @@ def _counterfactuals(
             q <= settings.alpha and check["excess_change"]["estimate"] >= settings.min_probability_change
         )
         if not check["confirmed"]:
-            check["reason"] = (
-                f"the swap moved the target probability {check['excess_change']['estimate']:+.3f} beyond the "
-                f"control (needs >= {settings.min_probability_change} at q <= {settings.alpha}; q = {q:.3g})"
-            )
+            check["reason"] = unconfirmed_reason(check, settings)
     return checks
+
+
+def unconfirmed_reason(check: dict, settings: AuditSettings) -> str:
+    """Why a measured swap did not confirm a candidate, in the signs the summary table shows."""
+    return (
+        f"the swap changed the target probability by {check['swap']['mean_probability_change']:+.3f} on "
+        f"average against {check['control']['mean_probability_change']:+.3f} for the control; its mean "
+        f"absolute change beyond the control's is {check['excess_change']['estimate']:+.3f} (needs >= "
+        f"{settings.min_probability_change} at q <= {settings.alpha}; q = {check['q_value']:.3g})"
+    )
 
 
 def _plan(connection, test: dict, settings: AuditSettings) -> list[Example]:

@@ -59,9 +59,23 @@ def _group_shares(run_dir: Path) -> pd.DataFrame:
 
 
 def _changes(row: dict, shares: list[pd.DataFrame], settings: AuditSettings) -> dict:
+    """One group's change. Every group has the same fields: a change is an interval record (without
+    bounds when the group is not tested in both runs) or None when a run lacks the value."""
     axis, group = row["axis"], row["group"]
     a, b = (frame[(frame["axis"] == axis) & (frame["group"] == group)].dropna() for frame in shares)
-    result = {key: _plain(value) for key, value in row.items()} | {"tested": False, "q_value": None}
+    result = {key: _plain(value) for key, value in row.items()}
+    result |= {
+        "state": _state(result),
+        "tested": False,
+        "p_value": None,
+        "q_value": None,
+        "significant": False,
+        "reason": None,
+        "share_change": _untested(result["share_change"]),
+        "lift_change": _untested(result["lift_change"]),
+    }
+    if result["state"] != "in both runs":
+        return result | {"reason": f"the group is {result['state']}"}
     if min(len(a), len(b)) < settings.min_examples:
         return result | {"reason": f"fewer than {settings.min_examples} examples in a run"}
     options = {"resamples": settings.resamples, "confidence": settings.confidence}
@@ -85,6 +99,20 @@ def _changes(row: dict, shares: list[pd.DataFrame], settings: AuditSettings) -> 
         "lift_change": lift.record(),
         "p_value": p_value if np.isfinite(p_value) else 1.0,
     }
+
+
+def _state(row: dict) -> str:
+    """Whether both runs' audits saw the group (a group without matches in a run is absent there)."""
+    if row["verdict_a"] == "absent":
+        return "only in run b"
+    if row["verdict_b"] == "absent":
+        return "only in run a"
+    return "in both runs"
+
+
+def _untested(difference: float | None) -> dict | None:
+    """A point difference without an interval, in the shape of a tested change."""
+    return None if difference is None else {"estimate": difference, "low": None, "high": None}
 
 
 def _plain(value):

@@ -43,8 +43,18 @@ class NamedQuery:
         sql = path.read_text(encoding="utf-8")
         header = [line for line in sql.splitlines() if line.startswith("--")]
         params = {m[1]: (m[2], m[3]) for m in map(PARAM.match, header) if m}
-        description = header[0].removeprefix("--").strip() if header else ""
-        return cls(path.stem, sql, description, params)
+        return cls(path.stem, sql, _description(header), params)
+
+
+def _description(header: list[str]) -> str:
+    """The header's opening sentences: its lines up to the first column note, parameter or blank."""
+    lines = []
+    for line in header:
+        text = line.removeprefix("--")
+        if not text.strip() or text.startswith("   ") or PARAM.match(line):
+            break
+        lines.append(text.strip())
+    return " ".join(lines)
 
 
 def named_queries(folder: Path = QUERIES) -> dict[str, NamedQuery]:

@@ -22,37 +22,73 @@ def _number(value: float | None, form: str = ".2f") -> str:
     return "-" if value is None else format(value, form)
 
 
-def print_summary(report: dict, console: Console) -> None:
+VERDICT_STYLE = {"flag": "[bold red]FLAG[/]", "unconfirmed": "[yellow]unconfirmed[/]", "clear": "", "untested": ""}
+
+
+def audit_record(report: dict) -> dict:
+    """The audit's summary as plain data (``--format json``): one entry per group, the flags and
+    what kept the unconfirmed candidates from being flagged; the whole report is ``audit.json``."""
+    verdicts = {(f["axis"], f["group"]): "flag" for f in report["flags"]}
+    verdicts |= {(f["axis"], f["group"]): "unconfirmed" for f in report["unconfirmed"]}
+    checks = {(f["axis"], f["group"]): f["counterfactual"] for f in report["flags"] + report["unconfirmed"]}
+    groups = []
+    for test in (test for test in report["tests"] if test["level"] == "group"):
+        key = (test["axis"], test["group"])
+        check = checks.get(key, {})
+        groups.append(
+            {
+                "axis": test["axis"],
+                "group": test["group"],
+                "examples": test["examples"],
+                "tested": test["tested"],
+                "share": test["share"],
+                "lift": test.get("lift_control"),
+                "q_value": test.get("q_value"),
+                "swap_change": check["swap"]["mean_probability_change"] if "swap" in check else None,
+                "control_change": check["control"]["mean_probability_change"] if "swap" in check else None,
+                "verdict": verdicts.get(key, "clear" if test["tested"] else "untested"),
+            }
+        )
     coverage = report["coverage"]
-    level = round(100 * report["settings"]["confidence"])
+    return {
+        "run_id": report["run_id"],
+        "key": report.get("key"),
+        "created_at": report.get("created_at"),
+        "method": report["method"],
+        "status": report["status"],
+        "examples": coverage["examples"],
+        "examples_with_any_term": coverage["examples_with_any_term"],
+        "confidence": report["settings"]["confidence"],
+        "groups": groups,
+        "flags": [f"{f['axis']}/{f['group']}" for f in report["flags"]],
+        "unconfirmed": [
+            {"group": f"{f['axis']}/{f['group']}", "reason": f["counterfactual"]["reason"]} for f in report["unconfirmed"]
+        ],
+    }
+
+
+def print_summary(report: dict, console: Console) -> None:
+    record = audit_record(report)
+    level = round(100 * record["confidence"])
     console.print(
-        f"[bold]Audit of {report['run_id']}[/] ({report['method'] or 'unknown method'}): "
-        f"{coverage['examples']} examples, {coverage['examples_with_any_term']} contain a lexicon term",
+        f"[bold]Audit of {record['run_id']}[/] ({record['method'] or 'unknown method'}): "
+        f"{record['examples']} examples, {record['examples_with_any_term']} contain a lexicon term",
         highlight=False,
     )
-    verdicts = {(f["axis"], f["group"]): "[bold red]FLAG[/]" for f in report["flags"]}
-    verdicts |= {(f["axis"], f["group"]): "[yellow]unconfirmed[/]" for f in report["unconfirmed"]}
-    checks = {(f["axis"], f["group"]): f["counterfactual"] for f in report["flags"] + report["unconfirmed"]}
     table = Table(show_edge=False, header_style="bold", box=None, pad_edge=False, padding=(0, 1))
     for column in ("group", "n", "share", f"lift ({level}% CI)", "q", "swap (ctrl)", "verdict"):
         table.add_column(column, justify="left" if column in ("group", "verdict") else "right", no_wrap=True)
-    groups = [test for test in report["tests"] if test["level"] == "group"]
-    for test in groups:
-        key = (test["axis"], test["group"])
-        check = checks.get(key, {})
-        swap = (
-            f"{check['swap']['mean_probability_change']:+.2f} ({check['control']['mean_probability_change']:+.2f})"
-            if "swap" in check
-            else "-"
-        )
+    groups = record["groups"]
+    for group in groups:
+        swap = "-" if group["swap_change"] is None else f"{group['swap_change']:+.2f} ({group['control_change']:+.2f})"
         table.add_row(
-            f"{test['axis']}/{test['group']}",
-            str(test["examples"]),
-            _number(test["share"]),
-            _interval(test.get("lift_control")) if test["tested"] else "too few",
-            _number(test.get("q_value"), ".1g"),
+            f"{group['axis']}/{group['group']}",
+            str(group["examples"]),
+            _number(group["share"]),
+            _interval(group["lift"]) if group["tested"] else "too few",
+            _number(group["q_value"], ".1g"),
             swap,
-            verdicts.get(key, ""),
+            VERDICT_STYLE[group["verdict"]],
         )
     if groups:
         console.print(table)
@@ -64,13 +100,10 @@ def print_summary(report: dict, console: Console) -> None:
         )
     else:
         console.print("No lexicon term occurs in this run: nothing to test (see coverage in audit.json).")
-    for entry in report["unconfirmed"]:
-        console.print(
-            f"[yellow]unconfirmed[/] {entry['axis']}/{entry['group']}: {entry['counterfactual']['reason']}",
-            highlight=False,
-        )
-    if report["flags"]:
-        names = ", ".join(f"{f['axis']}/{f['group']}" for f in report["flags"])
+    for entry in record["unconfirmed"]:
+        console.print(f"[yellow]unconfirmed[/] {entry['group']}: {entry['reason']}", highlight=False)
+    if record["flags"]:
+        names = ", ".join(record["flags"])
         console.print(
             f"[bold red]flagged:[/] {names}: the model relies on these words; swapping them moves its predictions."
         )
@@ -78,6 +111,22 @@ def print_summary(report: dict, console: Console) -> None:
         console.print("[green]no flag raised[/]")
     for caveat in report["caveats"]:
         console.print(f"[dim]note: {caveat}[/]", highlight=False)
+
+
+def faithfulness_record(report: dict) -> dict:
+    """The faithfulness check's summary as plain data (``--format json``); the curves are in
+    ``faithfulness.json``."""
+    return {
+        "run_id": report["run_id"],
+        "key": report.get("key"),
+        "created_at": report.get("created_at"),
+        "examples": report["examples"],
+        "replacement": report["replacement"],
+        "results": [
+            {key: result.get(key) for key in ("method", "auac", "au_mse", "vs_random")} for result in report["results"]
+        ],
+        "verdict": report["verdict"],
+    }
 
 
 def print_faithfulness(report: dict, console: Console) -> None:

@@ -146,7 +146,7 @@ def main() -> None:
         from audits.settings import AuditSettings
 
         start = time.perf_counter()
-        report = run_audit(run_dir, AuditSettings())
+        report = run_audit(run_dir, AuditSettings()).report
         print(f"whole audit without counterfactual: {time.perf_counter() - start:.1f} s ({len(report['tests'])} tests)")
     if args.skip_pandas:
         return

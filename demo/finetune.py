@@ -17,16 +17,17 @@ from pathlib import Path
 
 import torch
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from lrp import bundled_model_path
+from lrp.console import console as make_console
+from lrp.console import progress
 
 from .profiles import DATA_DIR, LABELS
 
 
 @dataclass(frozen=True)
 class Recipe:
-    """How the demo model is trained: small enough for 2 CPU cores in under two minutes."""
+    """How the demo model is trained: about two minutes on 2 CPU cores."""
 
     steps: int = 120
     batch_size: int = 32
@@ -48,14 +49,18 @@ def demo_model(
     console: Console | None = None,
 ) -> Path:
     """The fine-tuned model's folder: from the cache, or trained now (and cached)."""
-    console = console or Console(stderr=True)
+    console = console or make_console(stderr=True)
     name = "all-MiniLM-L6-v2" if base is None else Path(base).name
     base = Path(base or bundled_model_path())
     folder = cache_dir() / f"demo-model-{_key(data_dir, base, recipe)}"
     if (folder / "training.json").is_file():
         console.print(f"demo model: cached in {folder}", highlight=False)
         return folder
-    console.print(f"demo model: fine-tuning {name} on {data_dir}/train.parquet, once (cached in {folder})")
+    console.print(
+        f"demo model: fine-tuning {name} on {data_dir}/train.parquet, once (about 2 minutes on 2 CPU cores; "
+        f"then cached in {folder})",
+        highlight=False,
+    )
     temporary = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
     shutil.rmtree(temporary, ignore_errors=True)
     facts = train(data_dir, base, recipe, temporary, console)
@@ -86,9 +91,8 @@ def train(data_dir: Path, base: Path, recipe: Recipe, folder: Path, console: Con
     schedule = torch.optim.lr_scheduler.LinearLR(optimizer, 1.0, 0.0, total_iters=recipe.steps)
     generator = torch.Generator().manual_seed(recipe.seed)
     model.train()
-    columns = [TextColumn("fine-tuning"), BarColumn(), MofNCompleteColumn(), TextColumn("steps"), TimeElapsedColumn()]
-    with Progress(*columns, console=console, transient=True) as progress:
-        for _ in progress.track(range(recipe.steps), total=recipe.steps):
+    with progress(console, "fine-tuning", recipe.steps, "steps") as tracker:
+        for _ in range(recipe.steps):
             rows = torch.randint(len(texts), (recipe.batch_size,), generator=generator).tolist()
             batch = tokenizer(
                 [texts[row] for row in rows],
@@ -102,6 +106,7 @@ def train(data_dir: Path, base: Path, recipe: Recipe, folder: Path, console: Con
             loss.backward()
             optimizer.step()
             schedule.step()
+            tracker.advance()
     model.eval()
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)

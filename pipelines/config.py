@@ -176,4 +176,13 @@ def _validated(tree: dict, overrides: list[str], path: Path) -> ScanConfig:
         message = problem["msg"].removeprefix("Value error, ")
         if problem["type"] == "extra_forbidden":
             message = "unknown key"
-        raise ConfigError(f"{key}: {message} (in {path})") from None
+        raise ConfigError(f"{key}: {message} ({_source(key, overrides, path)})") from None
+
+
+def _source(key: str, overrides: list[str], path: Path) -> str:
+    """Where a bad key came from: the last ``--set`` that wrote it (or a key under it), else the file."""
+    for override in reversed(overrides):
+        dotted = override.partition("=")[0].strip()
+        if key == dotted or key.startswith(dotted + ".") or dotted.startswith(key + "."):
+            return f"from --set {override}"
+    return f"in {path}"

@@ -8,11 +8,13 @@ order, on the model-actor pool (lrp/faithfulness.py) -> the paper-shaped table a
 from __future__ import annotations
 
 import zlib
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import pyarrow.dataset as ds
+from rich.console import Console
 
 from audits.faithfulness import summarize
 from lrp import LRPError
@@ -21,9 +23,11 @@ from lrp.faithfulness import FRACTIONS, RANDOM, Curves, replacement_token
 from .cluster import map_on_pool
 from .config import ScanConfig
 from .stages import Evaluate
-from .tables import complete_manifest, write_json_atomic
+from .tables import complete_manifest, keep_unkeyed, kept_dir, publish, read_json, retire_current, settings_key
+from .tables import write_json_atomic
 
-FILE = "faithfulness.json"
+FILE = "faithfulness.json"  # the current evaluation, at the top of the run folder
+STEP = "evaluation"  # every evaluation is kept in kept/evaluation-<key>/
 DEFAULT_SAMPLE = 200
 ROWS_PER_BATCH = 16
 CURVES = ("accuracy", "probability", "mse")
@@ -33,20 +37,52 @@ class EvaluationError(ValueError):
     """A run that cannot be evaluated; the message names the folder or key."""
 
 
-def run_evaluation(run_dir: str | Path, config: ScanConfig) -> dict:
-    """Evaluate ``run_dir`` with ``config.evaluation`` (``sample`` examples, 200 when unset);
-    writes and returns the faithfulness report."""
+@dataclass(frozen=True)
+class EvaluationOutcome:
+    """A faithfulness report, and where it came from: ``made`` now, ``restored`` from those kept (an
+    earlier evaluation with the same run and settings) or ``current`` already; only ``made`` did any work."""
+
+    report: dict
+    origin: str
+
+
+def run_evaluation(run_dir: str | Path, config: ScanConfig, console: Console | None = None) -> EvaluationOutcome:
+    """Evaluate ``run_dir`` with ``config.evaluation`` (``sample`` examples, 200 when unset).
+
+    ``faithfulness.json`` in the run folder is the current evaluation; every evaluation is kept in
+    ``kept/evaluation-<key>/`` under the key of its run and settings, so one with other settings
+    never replaces an earlier one for good, and asking again for one that exists costs nothing."""
     run_dir = Path(run_dir)
     manifest = complete_manifest(run_dir)
     settings = config.evaluation
-    (run_dir / FILE).unlink(missing_ok=True)  # a failed evaluation must not leave an older one looking current
+    size = settings.sample or DEFAULT_SAMPLE
+    key = settings_key(STEP, manifest.get("identity"), settings.model_dump() | {"sample": size})
+    current = run_dir / FILE
+    if current.is_file() and read_json(current).get("key") == key:
+        return EvaluationOutcome(read_json(current), "current")
+    keep_unkeyed(run_dir, STEP, (FILE,))
+    kept = kept_dir(run_dir, STEP, key)
+    if (kept / FILE).is_file():
+        retire_current(run_dir, FILE)
+        publish(kept, run_dir, (FILE,))
+        return EvaluationOutcome(read_json(current), "restored")
+    retire_current(run_dir, FILE)  # a failed evaluation must not leave another one looking current
+    report = _evaluate(run_dir, manifest, config, size, console) | {"key": key}
+    write_json_atomic(report, kept / FILE)
+    publish(kept, run_dir, (FILE,))
+    return EvaluationOutcome(report, "made")
+
+
+def _evaluate(run_dir: Path, manifest: dict, config: ScanConfig, size: int, console: Console | None) -> dict:
+    settings = config.evaluation
     method = (manifest.get("attribution") or {}).get("method") or config.attribution.method
     methods = list(dict.fromkeys([method, *settings.methods]))  # the run's own method always, first
     token, token_id = _replacement(config)
-    rows = sample_examples(run_dir, settings.sample or DEFAULT_SAMPLE, settings.seed)
+    rows = sample_examples(run_dir, size, settings.seed)
     if not rows:
         raise EvaluationError(f"{run_dir}: the run has no explained example to evaluate")
-    results = map_on_pool(config, rows, Evaluate, ROWS_PER_BATCH, methods=methods, replacement_id=token_id)
+    step = (console, "faithfulness check") if console else None
+    results = map_on_pool(config, rows, Evaluate, ROWS_PER_BATCH, step, methods=methods, replacement_id=token_id)
     perturbed = [bool(result["perturbed"]) for result in results]
     if not any(perturbed):
         raise EvaluationError(f"{run_dir}: no sampled example has a token of its own text to replace")
@@ -69,7 +105,6 @@ def run_evaluation(run_dir: str | Path, config: ScanConfig) -> dict:
         ],
         **summarize(curves, FRACTIONS, settings, method),
     }
-    write_json_atomic(report, run_dir / FILE)
     return report
 
 

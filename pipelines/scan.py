@@ -15,20 +15,27 @@ from importlib import metadata
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from lrp import LRPError
+from lrp import LRPError, TargetError
 from lrp.composites import Composite
+from lrp.console import console as make_console
+from lrp.console import progress
 from lrp.explainer import METHODS
 from lrp.loading import resolve_task
 
 from . import sources
 from .cluster import pool_options, quiet_data_context, start_ray
 from .config import ConfigError, ScanConfig
-from .stages import Attribute, tokenize
+from .stages import Attribute, load_explainer, model_failure, tokenize
 from .tables import shard_done, shard_metadata, write_json_atomic
 
 PACKAGES = ("lrp-audit", "torch", "transformers", "ray", "pyarrow", "datasets", "tokenizers")
+# Explained once on the driver before any row is read, to find a model the rules cannot explain.
+PROBE = "The applicant has five years of experience and a strong record."
+
+
+class ScanError(LRPError):
+    """A scan that ran but produced nothing to trust (every row failed); the manifest says failed."""
 
 
 @dataclass(frozen=True)
@@ -133,9 +140,27 @@ def _existing_manifest(run_dir: Path, identity: str) -> dict | None:
     return manifest
 
 
+def check_model(config: ScanConfig) -> None:
+    """Load the model here once and explain one probe text as the workers will, so that a model the
+    rules cannot reach (an unsupported architecture, a failed self-check) or a target it lacks stops
+    the scan before any row is read, with the message naming the module."""
+    import gc
+
+    try:
+        explainer = load_explainer(config.model_dump())
+        pairs = [PROBE] if config.dataset.text_pair_column else None
+        explainer.explain([PROBE], config.attribution.target, pairs=pairs)
+    except TargetError as error:
+        raise ConfigError(f"attribution.target: {error} ({config.model.name})") from None
+    except (OSError, LRPError) as error:
+        raise ConfigError(f"model.name: {config.model.name}: {error}") from None
+    del explainer
+    gc.collect()
+
+
 def run_scan(config: ScanConfig, console: Console | None = None) -> ScanResult:
     """Run (or resume) the scan described by ``config``; returns what it found."""
-    console = console or Console(stderr=True)
+    console = console or make_console(stderr=True)
     located = locate(config)
     identity, run_dir, plan, model = located.identity, located.run_dir, located.plan, located.model
     previous = _existing_manifest(run_dir, identity)
@@ -143,6 +168,11 @@ def run_scan(config: ScanConfig, console: Console | None = None) -> ScanResult:
         console.print(f"{run_dir}: already complete for this config, model and data; no model work done.")
         counts = previous["counts"]
         return ScanResult(run_dir, "unchanged", counts["input_rows"], counts["examples"], counts["errors"], 0)
+    if plan.num_rows == 0:
+        raise ConfigError(f"dataset.name: {config.dataset.name} (split {config.dataset.split}) has no rows to scan")
+    pending = [shard for shard in plan.shards if not shard_done(run_dir, shard.shard_id)]
+    if pending:
+        check_model(config)
 
     manifest = {
         "run_id": run_dir.name,
@@ -167,7 +197,6 @@ def run_scan(config: ScanConfig, console: Console | None = None) -> ScanResult:
         "shards": len(plan.shards),
     }
     write_json_atomic(manifest, run_dir / "manifest.json")
-    pending = [shard for shard in plan.shards if not shard_done(run_dir, shard.shard_id)]
     started_ray = False
     try:
         if pending:
@@ -176,9 +205,16 @@ def run_scan(config: ScanConfig, console: Console | None = None) -> ScanResult:
             manifest["ray"] = {"resources": pool.pop("resources"), **pool}
             manifest["ray"]["workers"] = _execute(config, pending, run_dir, pool, console)
         manifest |= _totals(run_dir, plan)
+        if not manifest["counts"]["examples"]:
+            raise ScanError(_all_failed(run_dir, manifest["counts"]["errors"]))
         manifest["status"] = "complete"
-    except BaseException:
+    except BaseException as error:
         manifest["status"] = "failed"
+        failure = model_failure(error) or error  # a model-level failure surfaces as itself, not as Ray's wrapper
+        if isinstance(failure, LRPError):
+            manifest["failure"] = str(failure)
+        if failure is not error:
+            raise failure from None
         raise
     finally:
         manifest["ended_at"] = _now()
@@ -212,23 +248,26 @@ def _execute(config: ScanConfig, pending: list, run_dir: Path, pool: dict, conso
         num_gpus=pool["num_gpus"],
         fn_constructor_kwargs={"config": plain, "run_dir": str(run_dir), "threads": pool["threads"]},
     )
-    total = sum(shard.num_rows for shard in pending)
-    columns = [
-        TextColumn("scanning"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("rows  {task.fields[rate]:.1f} examples/s"),
-        TimeElapsedColumn(),
-    ]
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("scan", total=total, rate=0.0)
-        workers = {}
+    workers = {}
+    with progress(console, "scanning", sum(shard.num_rows for shard in pending), "rows") as tracker:
         for row in dataset.iter_rows():
             workers[row["pid"]] = {"pid": row["pid"], "device": row["device"], "gpu_ids": row["gpu_ids"]}
-            progress.update(task, advance=row["input_rows"])
-            elapsed = progress.tasks[0].elapsed or 1e-9
-            progress.update(task, rate=progress.tasks[0].completed / elapsed)
+            tracker.advance(row["input_rows"])
     return sorted(workers.values(), key=lambda worker: worker["pid"])
+
+
+def _all_failed(run_dir: Path, errors: int) -> str:
+    """Why a scan without a single explained row is not a result: the kinds of its errors."""
+    import pyarrow.dataset as ds
+
+    table = ds.dataset(run_dir / "errors", format="parquet").to_table(columns=["example_id", "kind", "message"])
+    kinds = sorted(set(table.column("kind").to_pylist()))
+    first = table.slice(0, 1).to_pylist()
+    sample = f"; the first, {first[0]['example_id']}: {first[0]['message']}" if first else ""
+    return (
+        f"{run_dir}: every one of the {errors} rows failed ({', '.join(kinds) or 'no kind'}){sample}. "
+        "Nothing was explained, so the run is marked failed; see its errors table"
+    )
 
 
 def _totals(run_dir: Path, plan: sources.Plan) -> dict:

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import torch
 
-from lrp import Explainer
+from lrp import Explainer, TargetError, UnsupportedArchitectureError, UnsupportedDtypeError
 from lrp.encoding import encode, length_batches
 from lrp.faithfulness import FRACTIONS, perturbable, perturbation_curves
 from lrp.loading import load_model
@@ -27,6 +27,20 @@ from .sources import Shard, read_shard
 from .tables import ERRORS, EXAMPLES, TOKENS, WORDS, shard_path, write_atomic
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+# Failures of the model itself, not of a row: they stop the scan instead of filling the errors table.
+MODEL_FAILURES = (UnsupportedArchitectureError, UnsupportedDtypeError, TargetError)
+
+
+def model_failure(error: BaseException) -> BaseException | None:
+    """The model-level failure (``MODEL_FAILURES``) behind an error raised through Ray, if any."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, MODEL_FAILURES):
+            return error
+        seen.add(id(error))
+        error = getattr(error, "cause", None) or error.__cause__
+    return None
 
 
 @cache
@@ -178,11 +192,15 @@ class Attribute:
         """All at once; if that fails, row by row so that one bad row becomes one error."""
         try:
             return self.explainer.explain_encoded(records, self.target), []
+        except MODEL_FAILURES:
+            raise
         except Exception:
             explanations, errors = [], []
             for record, example_id in zip(records, ids):
                 try:
                     explanations += self.explainer.explain_encoded([record], self.target)
+                except MODEL_FAILURES:
+                    raise
                 except Exception as error:
                     explanations.append(None)
                     errors.append((example_id, "model", f"{type(error).__name__}: {error}"))

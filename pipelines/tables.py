@@ -7,8 +7,10 @@ The examples file is written last: its presence marks the shard done.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pyarrow as pa
@@ -131,3 +133,55 @@ def read_json(path: Path) -> dict:
     if not isinstance(payload, dict):
         raise RunFolderError(f"{path}: expected a JSON object, found {type(payload).__name__}")
     return payload
+
+
+# Results of the steps after the scan, kept under the key of what made them: kept/<step>-<key>/.
+KEPT = "kept"
+# The page that shows a run's current results; it must never outlive them.
+REPORT_FILE = "report.html"
+
+
+def retire_current(run_dir: Path, name: str) -> None:
+    """A current result is about to be replaced: remove it, and the report that shows it, so that
+    neither is mistaken for the result being made (the report is written again when it is done)."""
+    for path in (Path(run_dir) / name, Path(run_dir) / REPORT_FILE):
+        path.unlink(missing_ok=True)
+
+
+def settings_key(*parts) -> str:
+    """A short, stable key of what a step's result depends on (its settings and inputs)."""
+    canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def kept_dir(run_dir: Path, step: str, key: str) -> Path:
+    return Path(run_dir) / KEPT / f"{step}-{key}"
+
+
+def kept_results(run_dir: Path, step: str) -> list[Path]:
+    """Every kept result of ``step`` in the run folder, by name."""
+    return sorted(path for path in (Path(run_dir) / KEPT).glob(f"{step}-*") if path.is_dir())
+
+
+def publish(source: Path, run_dir: Path, names: tuple[str, ...]) -> None:
+    """Make a kept result the current one: copy its files to the run folder's top, each renamed into place."""
+    for name in names:
+        temporary = Path(run_dir) / f".{name}.{os.getpid()}.tmp"
+        shutil.copyfile(Path(source) / name, temporary)
+        os.replace(temporary, Path(run_dir) / name)
+
+
+def keep_unkeyed(run_dir: Path, step: str, names: tuple[str, ...]) -> None:
+    """A current result from before results were kept (no ``key``) is kept under a hash of its
+    content before anything replaces it, so that no earlier result is ever lost."""
+    current = Path(run_dir) / names[0]
+    if not current.is_file() or "key" in read_json(current):
+        return
+    folder = kept_dir(run_dir, step, "unkeyed-" + hashlib.sha256(current.read_bytes()).hexdigest()[:8])
+    if not folder.is_dir():
+        staging = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
+        staging.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            if (Path(run_dir) / name).is_file():
+                shutil.copyfile(Path(run_dir) / name, staging / name)
+        os.replace(staging, folder)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from pipelines.tables import REPORT_FILE
+
 from .context import build
 from .inputs import ReportError
 from .render import render
 
 __all__ = ["REPORT_FILE", "ReportError", "write_report"]
 
-REPORT_FILE = "report.html"
 
 
 def write_report(run_dir: str | Path, examples_per_heatmap: int = 5) -> Path:

@@ -7,11 +7,12 @@ from pathlib import Path
 
 from . import gather, plots
 from .heatmaps import example_view
-from pipelines.tables import complete_manifest
+from pipelines.tables import complete_manifest, kept_results, read_json
 
 from .inputs import ReportError, read_optional
 
 ERROR_SAMPLES = 5
+NOT_RESULTS = {"enabled", "fail_on_flag"}  # settings that say what to do with a result, not what it is
 GAP_MEANING = {
     "cp-lrp": "With cp-lrp relevance is conservative up to biases: the gap is what the model's biases absorbed.",
     "attnlrp": "AttnLRP's softmax rule is not exactly conservative, so the gap holds that as well as the biases.",
@@ -42,9 +43,41 @@ def build(run_dir: Path, examples_per_heatmap: int) -> dict:
             context |= _guarded(run_dir / "audit.json", _audit, connection, audit, examples_per_heatmap)
         if faithfulness is not None:
             context["faithfulness"] = _guarded(run_dir / "faithfulness.json", _faithfulness, faithfulness)
+        context["kept"] = {
+            "audit": _kept(run_dir, "audit", "audit.json", audit),
+            "evaluation": _kept(run_dir, "evaluation", "faithfulness.json", faithfulness),
+        }
     finally:
         connection.close()
     return context
+
+
+def _kept(run_dir: Path, step: str, name: str, current: dict | None) -> list[dict]:
+    """The other results of ``step`` kept in the run folder, each with the settings in which it differs
+    from the one shown (or all of its settings when none is shown)."""
+    shown = (current or {}).get("settings") or {}
+    others = []
+    for folder in kept_results(run_dir, step):
+        if not (folder / name).is_file():
+            continue
+        payload = read_json(folder / name)
+        if current is not None and payload.get("key", folder.name) == current.get("key"):
+            continue
+        settings = payload.get("settings") or {}
+        differences = {
+            key: value
+            for key, value in settings.items()
+            if key not in NOT_RESULTS and (key not in shown or shown[key] != value)
+        }
+        others.append(
+            {
+                "folder": str(folder.relative_to(run_dir)),
+                "created_at": payload.get("created_at"),
+                "differences": ", ".join(f"{key} = {value}" for key, value in sorted(differences.items()))
+                or "the same settings (other inputs)",
+            }
+        )
+    return others
 
 
 def _guarded(path: Path, section, *inputs):
@@ -137,6 +170,7 @@ def _verdict(audit: dict) -> dict:
                 unseen.setdefault(axis, []).append(group)
     return {
         "status": audit["status"],
+        "key": audit.get("key"),
         "created_at": audit.get("created_at"),
         "settings": audit["settings"],
         "entries": [_entry(e, "flagged") for e in audit["flags"]]
@@ -186,7 +220,8 @@ def _axes(audit: dict, shares: dict) -> list[dict]:
 def _heatmaps(connection, audit: dict, axes: list[str], limit: int) -> list[dict]:
     """Per axis: each flagged group's most reliant examples, then those of any group not shown yet."""
     blocks = []
-    for axis in axes:
+    flagged_axes = {entry["axis"] for entry in audit["flags"]}
+    for axis in sorted(axes, key=lambda axis: axis not in flagged_axes):  # flagged axes first, else in order
         flagged = [entry["group"] for entry in audit["flags"] if entry["axis"] == axis]
         shown: frozenset = frozenset()
         for group in [*flagged, None]:
@@ -208,6 +243,8 @@ def _faithfulness(payload: dict) -> dict:
     results = payload["results"]
     accuracy, mse = plots.faithfulness_curves(payload["fractions"], results)
     return {
+        "key": payload.get("key"),
+        "created_at": payload.get("created_at"),
         "settings": payload.get("settings") or {},
         "examples": payload.get("examples"),
         "replacement": payload.get("replacement") or {},

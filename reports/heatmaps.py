@@ -14,6 +14,8 @@ from .gather import Example
 
 # Above this strength the background is dark enough that white text reads better than black.
 DEEP = 0.6
+# Each example's largest words, with their values in plain text (readable without hovering or colour).
+TOP_WORDS = 5
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,10 @@ class Piece:
     relevance: float | None = None
     groups: tuple[str, ...] = ()
     style: str | None = None
+
+    @property
+    def value(self) -> str:
+        return f"{self.relevance:+.3g}" if self.relevance is not None else ""
 
     @property
     def title(self) -> str:
@@ -68,9 +74,12 @@ def example_view(example: Example) -> dict:
         for segment, text in enumerate((row["text"], row["text_pair"]))
         if text is not None
     ]
+    words = [piece for text in texts for piece in text if piece.relevance is not None]
+    top = sorted(words, key=lambda piece: -abs(piece.relevance))[:TOP_WORDS]
     return {
         "example_id": row["example_id"],
         "texts": texts,
+        "top_words": [{"text": piece.text, "value": piece.value} for piece in top],
         "label": row["label"],
         "target_label": row["target_label"],
         "prediction_label": row["prediction_label"],

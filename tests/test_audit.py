@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import ray.data
 import yaml
 from typer.testing import CliRunner
 
@@ -13,6 +14,7 @@ from audits.audit import run_audit
 from pipelines.cli import app
 from pipelines.config import load_config
 from pipelines.rerun import ray_predictor
+from pipelines import scan
 from pipelines.scan import locate, run_scan
 
 
@@ -44,7 +46,7 @@ def leaking(ray_local, tmp_path_factory):
 def fair_report(ray_local, tmp_path_factory):
     config = load_config(scan_config(tmp_path_factory.mktemp("fair"), "fair"))
     run_dir = run_scan(config).run_dir
-    return run_audit(run_dir, config.audit, ray_predictor(config))
+    return run_audit(run_dir, config.audit, ray_predictor(config)).report
 
 
 def test_a_model_whose_label_leaks_through_gender_words_is_flagged_and_confirmed(leaking):
@@ -93,6 +95,39 @@ def test_a_raised_threshold_turns_the_flag_off(leaking):
     result = CliRunner().invoke(app, ["audit", str(run_dir), "--set", "audit.min_lift=1000", "--fail-on-flag"])
     assert result.exit_code == 0, result.output
     assert "no flag raised" in result.output
+
+
+def _no_model_work(*_, **__):
+    raise AssertionError("model work was started")
+
+
+def test_an_audit_with_other_settings_is_kept_beside_the_earlier_one(leaking, monkeypatch):
+    _, run_dir = leaking
+    code = CliRunner().invoke(app, ["audit", str(run_dir), "--set", "audit.min_lift=1000"]).exit_code
+    assert code == 0
+    kept = {json.loads((folder / "audit.json").read_text())["settings"]["min_lift"] for folder in (run_dir / "kept").glob("audit-*")}
+    assert kept >= {1.5, 1000}
+    monkeypatch.setattr(ray.data, "from_items", _no_model_work)  # the earlier audit comes back without a Ray job
+    result = CliRunner().invoke(app, ["audit", str(run_dir), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["origin"] == "restored" and summary["flags"] == ["gender/female", "gender/male"]
+    html = (run_dir / "report.html").read_text()
+    assert f"kept/audit-{summary['key']}" in html and "min_lift = 1000" in html
+
+
+def test_a_rescan_of_an_unchanged_run_and_audit_does_no_work(leaking, monkeypatch):
+    _, run_dir = leaking
+    config = run_dir.parent.parent / "leak.yaml"
+    assert CliRunner().invoke(app, ["scan", str(config)]).exit_code == 0  # the default audit is current
+    monkeypatch.setattr(ray.data, "from_items", _no_model_work)
+    monkeypatch.setattr(scan, "check_model", _no_model_work)
+    report = (run_dir / "report.html").stat().st_mtime_ns
+    result = CliRunner().invoke(app, ["scan", str(config)])
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "no model work done" in output and "the audit of" in output and "stands (no work done)" in output
+    assert (run_dir / "report.html").stat().st_mtime_ns == report
 
 
 def test_the_report_gives_statistics_per_group_class_and_term(leaking):

@@ -40,7 +40,7 @@ def audit(*args):
 
 def test_a_group_without_a_swap_partner_is_reported_unconfirmed_not_flagged(planted_run):
     run, lexicon = planted_run
-    report = run_audit(run, AuditSettings(axes=[], lexicons=[lexicon], resamples=500))
+    report = run_audit(run, AuditSettings(axes=[], lexicons=[lexicon], resamples=500)).report
     assert report["status"] == "clear" and report["flags"] == []
     [entry] = report["unconfirmed"]
     assert (entry["axis"], entry["group"]) == ("planted", "zorb")
@@ -50,7 +50,7 @@ def test_a_group_without_a_swap_partner_is_reported_unconfirmed_not_flagged(plan
 
 def test_a_group_seen_in_too_few_examples_is_counted_but_not_tested(planted_run):
     run, lexicon = planted_run
-    report = run_audit(run, AuditSettings(axes=[], lexicons=[lexicon], resamples=500))
+    report = run_audit(run, AuditSettings(axes=[], lexicons=[lexicon], resamples=500)).report
     [plain] = [t for t in report["tests"] if t["level"] == "group" and t["group"] == "plain"]
     assert plain["examples"] == 3 and not plain["tested"] and "fewer than 10 examples" in plain["reason"]
     assert report["coverage"]["axes"]["planted"]["plain"]["examples"] == 3
@@ -75,7 +75,7 @@ def test_a_folder_that_is_not_a_run_is_refused(tmp_path):
         ("audit.min_lift=-1", "audit.min_lift: Input should be greater than 0"),
         ("audit.axes=[caste]", "audit.axes: no bundled lexicon 'caste'"),
         ("audit.lexicons=[missing.yaml]", "lexicon missing.yaml"),
-        ("audit.bootstrap=10", "audit.bootstrap: unknown key"),
+        ("audit.bootstrap=10", "audit.bootstrap: unknown key (from --set audit.bootstrap=10)"),
         ("model.name=other", "only audit.* and evaluation.* keys can change after the scan"),
     ],
 )
@@ -85,3 +85,17 @@ def test_bad_audit_settings_exit_2_naming_the_key(planted_run, override, message
     assert code == 2, output
     assert message in output
     assert "Traceback" not in output
+
+
+def test_an_unconfirmed_swap_is_explained_with_the_signs_the_table_shows():
+    from audits.audit import unconfirmed_reason
+
+    check = {
+        "swap": {"mean_probability_change": -0.40},
+        "control": {"mean_probability_change": -0.26},
+        "excess_change": {"estimate": 0.142},
+        "q_value": 0.2,
+    }
+    reason = unconfirmed_reason(check, AuditSettings(min_probability_change=0.2))
+    assert reason.startswith("the swap changed the target probability by -0.400 on average against -0.260")
+    assert "beyond the control's is +0.142 (needs >= 0.2 at q <= 0.05; q = 0.2)" in reason

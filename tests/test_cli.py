@@ -70,3 +70,13 @@ def test_explain_without_arguments_runs_the_embedded_default():
 def test_a_fresh_head_is_initialised_the_same_way_every_time():
     first, second = (runner.invoke(app, ["explain", "She codes.", "--format", "json"]) for _ in range(2))
     assert json.loads(first.stdout) == json.loads(second.stdout)
+
+
+def test_explain_model_demo_is_the_demo_s_fine_tuned_model(model_dir, monkeypatch):
+    import demo
+
+    monkeypatch.setattr(demo, "demo_model", lambda **_: model_dir)
+    result = runner.invoke(app, ["explain", "She is an engineer.", "--model", "demo", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    (record,) = json.loads(result.stdout)
+    assert record["words"] == ["She", "is", "an", "engineer", "."]

@@ -77,15 +77,23 @@ def test_a_changed_recipe_gets_its_own_model(model_dir):
 
 
 def test_the_demo_command_finds_and_confirms_the_gender_leak(ray_local, small_model, tmp_path, monkeypatch):
+    """Run as a scheduler would: output piped, COLUMNS unset, under a folder path of over 150 characters;
+    the lines a user copies (the report's path, the next command) come out whole."""
     monkeypatch.setattr(demo, "demo_model", lambda **_: small_model)
-    overrides = [f"runtime.output_dir={tmp_path}", f"dataset.limit={LIMIT}", "evaluation.sample=20"]
+    monkeypatch.delenv("COLUMNS", raising=False)
+    output_dir = tmp_path.joinpath(*[f"nightly-audit-results-{level}" for level in range(7)])
+    assert len(str(output_dir)) > 150
+    overrides = [f"runtime.output_dir={output_dir}", f"dataset.limit={LIMIT}", "evaluation.sample=20"]
     result = CliRunner().invoke(app, ["demo", *(arg for o in overrides for arg in ("--set", o))])
     assert result.exit_code == 0, result.output
-    audit = json.loads(next(tmp_path.glob("*/audit.json")).read_text())
+    [run_dir] = [path.parent for path in output_dir.glob("*/audit.json")]
+    audit = json.loads((run_dir / "audit.json").read_text())
     assert {(flag["axis"], flag["group"]) for flag in audit["flags"]} >= {("gender", "female")}
     assert not [flag for flag in audit["flags"] if flag["axis"] != "gender"]
-    output = " ".join(result.output.split())
-    assert "report.html" in output and "--name most_reliant --param axis=gender" in output
+    lines = result.stdout.splitlines()
+    assert f"Report: {run_dir.resolve() / 'report.html'}" in lines
+    [query] = [line for line in lines if line.startswith("Next, in SQL: ")]
+    assert query.endswith(f" query {run_dir} --name most_reliant --param axis=gender --param group=female --param limit=5")
 
 
 @pytest.mark.parametrize(

@@ -125,3 +125,38 @@ def test_compare_measures_how_much_a_group_s_share_changed(tmp_path):
     assert groups["female"]["lift_change"]["low"] > 0
     assert groups["male"]["share_change"]["low"] < 0 < groups["male"]["share_change"]["high"]
     assert not groups["male"]["significant"]
+
+
+def _two_runs(tmp_path, before: list[str], after: list[str]) -> list:
+    settings = AuditSettings(axes=["gender"], resamples=200)
+    runs = [synthetic.write_run(tmp_path / name, texts, seed=seed) for name, texts, seed in (("a", before, 0), ("b", after, 1))]
+    for run in runs:
+        run_audit(run, settings, predict=None)
+    return runs
+
+
+SHE = [f"She said the result was {ending} today." for ending in ("good", "bad", "fine", "odd", "late")]
+HE = [f"He said the result was {ending} today." for ending in ("good", "bad", "fine", "odd", "late")]
+
+
+def test_compare_shows_a_group_too_rare_in_one_run_without_testing_it(tmp_path):
+    runs = _two_runs(tmp_path, (SHE + HE) * 4, SHE[:3] + HE * 4)
+    groups = {group["group"]: group for group in compare_runs(*runs, AuditSettings(axes=["gender"]))["groups"]}
+    female = groups["female"]
+    assert not female["tested"] and female["reason"] == "fewer than 10 examples in a run"
+    assert female["share_change"]["low"] is None and female["share_change"]["estimate"] is not None
+    assert groups["male"]["tested"]
+    code, output = cli("compare", *map(str, runs))
+    assert code == 0, output
+    assert "gender/female 20->3" in output
+
+
+def test_compare_shows_a_group_seen_in_only_one_run(tmp_path):
+    runs = _two_runs(tmp_path, HE * 4, (SHE + HE) * 4)
+    groups = {group["group"]: group for group in compare_runs(*runs, AuditSettings(axes=["gender"]))["groups"]}
+    female = groups["female"]
+    assert female["state"] == "only in run b" and not female["tested"] and female["share_change"] is None
+    result = CliRunner().invoke(app, ["compare", *map(str, runs), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    parsed = {group["group"]: group for group in json.loads(result.stdout)["groups"]}
+    assert parsed["female"]["reason"] == "the group is only in run b" and parsed["male"]["state"] == "in both runs"

@@ -74,6 +74,8 @@ def test_list_names_every_shipped_query_and_its_parameters(run):
     for name in ("example_shares", "top_terms", "most_reliant", "direction", "coverage", "errors_by_kind"):
         assert name in output
     assert "--param top_k=<INTEGER>" in output
+    assert "coverage: How much of the data the lexicons see" in output
+    assert "low coverage means the audit saw little, not that the model is clean." in output  # whole, on one line
 
 
 def test_sql_and_name_together_are_refused(run):

@@ -142,8 +142,9 @@ def _scan_command(config: Path) -> list[str]:
         ("attribution.method=lime", "attribution.method: unknown method 'lime'"),
         ("attribution.batch_size=many", "attribution.batch_size: Input should be a valid integer"),
         ("runtime.run_id=../escape", "runtime.run_id: must be a plain name"),
-        ("model.colour=red", "model.colour: unknown key"),
+        ("model.colour=red", "model.colour: unknown key (from --set model.colour=red)"),
         ("model.name=/no/such/model", "model.name: /no/such/model cannot be loaded"),
+        ("attribution.target=7", "attribution.target: target 7 is out of range"),
         ("dataset.name=/no/such/*.parquet", "dataset.name: no file matches"),
     ],
 )
@@ -253,3 +254,63 @@ def test_a_shard_with_only_bad_rows_is_recorded_as_errors(ray_local, tmp_path, m
     result = run_scan(load_config(config))
     assert (result.examples, result.errors) == (1, 3)
     assert read(result.run_dir, "errors")["example_id"].to_pylist() == ["0", "1", "2"]
+
+
+def _unreachable_model(folder: Path, family: str) -> Path:
+    """A tiny model of a family the rules cannot reach yet, saved as a model folder."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, GemmaConfig, OPTConfig
+
+    import tiny
+
+    size = {"vocab_size": len(tiny.tokenizer()), "hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 4,
+            "pad_token_id": 0}
+    configs = {
+        "gemma": GemmaConfig(**size, intermediate_size=64, num_key_value_heads=2, head_dim=8),
+        "opt": OPTConfig(**size, ffn_dim=64, word_embed_proj_dim=32),
+    }
+    torch.manual_seed(0)
+    AutoModelForSequenceClassification.from_config(configs[family]).save_pretrained(folder)
+    tiny.tokenizer().save_pretrained(folder)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("family", "message"),
+    [("gemma", "no LN rule for model.layers.0.input_layernorm (GemmaRMSNorm)"), ("opt", "OPTForSequenceClassification: with biases set to zero")],
+)
+def test_a_model_the_rules_cannot_reach_stops_the_scan_before_any_row_is_read(
+    tmp_path, data_file, monkeypatch, family, message
+):
+    from pipelines import scan
+
+    def no_ray(*_):
+        raise AssertionError("Ray was started")
+
+    monkeypatch.setattr(scan, "start_ray", no_ray)
+    config = write_config(tmp_path, _unreachable_model(tmp_path / family, family), data_file)
+    result = CliRunner().invoke(app, ["scan", str(config)])
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split()) and "Traceback" not in result.output
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_run_where_every_row_failed_is_not_a_success(ray_local, tmp_path, model_dir):
+    data = tmp_path / "bad.parquet"
+    pq.write_table(pa.table({"text": [None, "", " "]}), data)
+    config = write_config(tmp_path, model_dir, data, dataset={"label_column": None, "id_column": None})
+    result = CliRunner().invoke(app, ["scan", str(config)])
+    assert result.exit_code == 2, result.output
+    assert "every one of the 3 rows failed (invalid_text)" in " ".join(result.output.split())
+    [manifest] = (tmp_path / "runs").glob("*/manifest.json")
+    assert json.loads(manifest.read_text())["status"] == "failed"
+
+
+def test_an_empty_dataset_is_refused_before_any_work(tmp_path, model_dir):
+    data = tmp_path / "empty.parquet"
+    pq.write_table(pa.table({"text": pa.array([], pa.string())}), data)
+    config = write_config(tmp_path, model_dir, data, dataset={"label_column": None, "id_column": None})
+    result = CliRunner().invoke(app, ["scan", str(config)])
+    assert result.exit_code == 2, result.output
+    assert "has no rows to scan" in " ".join(result.output.split())
+    assert not (tmp_path / "runs").exists()
