@@ -43,9 +43,9 @@ def compare_runs(run_a: str | Path, run_b: str | Path, settings: AuditSettings) 
 
 
 def _audit(run_dir: Path) -> dict:
-    manifest = complete_manifest(run_dir)
     if not (run_dir / "audit.json").is_file() or not (run_dir / "terms.parquet").is_file():
         raise RunFolderError(f"{run_dir}: not audited yet; run `lrp-audit audit {run_dir}` first")
+    manifest = complete_manifest(run_dir)
     return read_json(run_dir / "audit.json") | {"run_id": manifest.get("run_id", run_dir.name)}
 
 

@@ -23,6 +23,7 @@ QUERIES = Path(__file__).resolve().parent.parent / "queries"
 VIEWS = "views"
 PARAM = re.compile(r"^-- param (\w+) (INTEGER|DOUBLE|VARCHAR|BOOLEAN): (.+)$")
 TABLES = ("tokens", "words", "examples", "errors")
+GLOB_CHARACTER = re.compile(r"[\[\]*?{}]")
 
 
 class QueryError(ValueError):
@@ -70,10 +71,20 @@ def connect(run_dir: str | Path, terms: pa.Table) -> duckdb.DuckDBPyConnection:
             hint = " (scans older than the words table: scan again)" if table == "words" else ""
             raise QueryError(f"{run_dir}: no {table}/*.parquet files; is this a scan's run folder?{hint}")
     connection = duckdb.connect()
-    connection.execute("SET VARIABLE run_dir = ?", [str(run_dir)])
+    connection.execute("SET VARIABLE run_dir = ?", [glob_literal(run_dir)])
     connection.register("terms", terms)
     connection.execute((QUERIES / f"{VIEWS}.sql").read_text(encoding="utf-8"))
     return connection
+
+
+def glob_literal(path: str | Path) -> str:
+    """``path`` as a DuckDB glob that matches only itself: the views append ``/tokens/*.parquet`` to
+    the run folder, and DuckDB would read ``[``, ``]``, ``*``, ``?``, ``{`` and ``}`` in a folder's name
+    as a pattern (``runs/glob[1]`` would read ``runs/glob1``). Each becomes a one-character class."""
+    text = str(path)
+    if "\\" in text:
+        raise QueryError(f"{text}: DuckDB cannot read a path with a backslash in it; move or rename the run folder")
+    return GLOB_CHARACTER.sub(lambda match: f"[{match.group(0)}]", text)
 
 
 def connect_audited(run_dir: str | Path) -> duckdb.DuckDBPyConnection:

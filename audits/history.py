@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipelines.tables import RunFolderError, read_json
+from pipelines.tables import RunFolderError, read_json, run_problems
 
 from .database import QUERIES, named_queries
 
@@ -86,7 +86,7 @@ def run_folders(output_dir: str | Path) -> list[Path]:
 
 def latest_runs(output_dir: str | Path) -> tuple[Path, Path]:
     """The two complete runs started last, older first: what a nightly job compares."""
-    manifests = {run: read_json(run / "manifest.json") for run in run_folders(output_dir)}
+    manifests = {run: _readable(run / "manifest.json") for run in run_folders(output_dir)}
     complete = [run for run, manifest in manifests.items() if manifest.get("status") == "complete"]
     if len(complete) < 2:
         raise RunFolderError(f"{output_dir}: fewer than two complete runs to compare")
@@ -94,11 +94,22 @@ def latest_runs(output_dir: str | Path) -> tuple[Path, Path]:
     return older, newer
 
 
+def _readable(path: Path) -> dict:
+    """A manifest, or nothing for one that cannot be read (such a run is not complete)."""
+    try:
+        return read_json(path)
+    except RunFolderError:
+        return {}
+
+
 def history_tables(folders: list[Path]) -> dict[str, pa.Table]:
     """The three tables over these run folders (see ``run_folders``)."""
     runs, groups, flags = [], [], []
     for run_dir in folders:
-        manifest = read_json(run_dir / "manifest.json")
+        manifest = _readable(run_dir / "manifest.json")
+        if not manifest:  # listed, never skipped: a tampered or half-written run is still a run
+            runs.append({"run_id": run_dir.name, "run_dir": str(run_dir), "status": "unreadable"})
+            continue
         audit = read_json(run_dir / "audit.json") if (run_dir / "audit.json").is_file() else None
         run_id = manifest.get("run_id", run_dir.name)
         runs.append(_run_row(run_dir, manifest, audit))
@@ -130,7 +141,7 @@ def _run_row(run_dir: Path, manifest: dict, audit: dict | None) -> dict:
     return {
         "run_id": manifest.get("run_id", run_dir.name),
         "run_dir": str(run_dir),
-        "status": manifest.get("status"),
+        "status": _status(run_dir, manifest),
         "started_at": manifest.get("started_at"),
         "ended_at": manifest.get("ended_at"),
         "identity": manifest.get("identity"),
@@ -148,6 +159,12 @@ def _run_row(run_dir: Path, manifest: dict, audit: dict | None) -> dict:
         "audited_at": audit.get("created_at") if audit else None,
         "flags": len(audit.get("flags", [])) if audit else None,
     }
+
+
+def _status(run_dir: Path, manifest: dict) -> str | None:
+    """The manifest's status, except that a complete run whose files are missing or damaged is ``damaged``."""
+    status = manifest.get("status")
+    return "damaged" if status == "complete" and run_problems(run_dir, manifest) else status
 
 
 def _group_rows(run_id: str, audit: dict) -> list[dict]:

@@ -114,8 +114,11 @@ def synthetic_run(run_dir: Path, num_tokens: int, terms: list[str], seed: int = 
         write_atomic(tokens, run_dir / "tokens" / name)
         write_atomic(words_table, run_dir / "words" / name)
         write_atomic(pa.table({"example_id": [], "kind": [], "message": []}, schema=ERRORS), run_dir / "errors" / name)
-        write_atomic(examples, run_dir / "examples" / name)
-    (run_dir / "manifest.json").write_text(json.dumps({"status": "complete", "synthetic": True}))
+        counts = {"input_rows": len(ids), "examples": len(ids), "errors": 0, "tokens": tokens.num_rows,
+                  "padded_tokens": tokens.num_rows}
+        write_atomic(examples, run_dir / "examples" / name, metadata=counts)  # the shard's record, as a scan writes it
+    manifest = {"status": "complete", "synthetic": True, "shards": SHARDS, "counts": {"input_rows": num_examples}}
+    (run_dir / "manifest.json").write_text(json.dumps(manifest))
     return run_dir
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import torch
@@ -83,6 +84,20 @@ def load_model(
         extra["attn_implementation"] = attn_implementation
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(HEAD_SEED)  # a head the checkpoint lacks starts the same in every worker and run
-        model = auto.from_pretrained(str(name), dtype=torch_dtype, use_safetensors=None, **common, **extra)
+        try:
+            model = auto.from_pretrained(str(name), dtype=torch_dtype, use_safetensors=None, **common, **extra)
+        except Exception as error:  # safetensors, pickle and torch each raise their own types for a bad checkpoint
+            raise LRPError(f"model {name!s}: its weights cannot be loaded: {_weights_problem(error)}") from None
     tokenizer = AutoTokenizer.from_pretrained(str(name), **common)
     return model.eval(), tokenizer
+
+
+def _weights_problem(error: Exception) -> str:
+    """One line on why a checkpoint did not load."""
+    if isinstance(error, pickle.UnpicklingError):
+        return (
+            "its pickle file needs code to run to load, which is refused (weights_only); "
+            "save the model with safetensors, or load it only if you trust its source"
+        )
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0] if lines else 'no message'}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import contextmanager
 from enum import Enum
 from importlib import resources
 from pathlib import Path
@@ -18,6 +19,7 @@ from lrp import METHODS, Explainer, LRPError, bundled_model_path, to_arrow
 from lrp.console import console
 from lrp.heatmap import print_heatmaps
 
+from .cluster import Interrupted, interruptible
 from .config import ConfigError, load_config, load_run_config
 from .tables import RunFolderError
 
@@ -72,6 +74,26 @@ def fail(message: str) -> None:
     raise typer.Exit(BAD_INPUT)
 
 
+@contextmanager
+def stoppable(step: str, kept: str):
+    """SIGTERM or SIGINT during ``step`` ends the command cleanly: one line saying what was kept, and
+    exit code 128 + the signal (143, 130), never Ray's native crash dump."""
+    try:
+        with interruptible():
+            yield
+    except Interrupted as interrupted:
+        stderr.print(f"{step} {interrupted}: {kept}", highlight=False)
+        raise typer.Exit(interrupted.exit_code) from None
+
+
+def check_output(output: Path | None) -> None:
+    """An ``--output`` file goes into a folder that exists (checked before any work)."""
+    if output is not None and not output.parent.is_dir():
+        fail(f"--output {output}: the folder {output.parent} does not exist")
+    if output is not None and output.is_dir():
+        fail(f"--output {output}: is a folder; give a file name")
+
+
 @app.callback()
 def main() -> None:
     """Explain transformer predictions per token with conservative LRP (Ali et al., ICML 2022)."""
@@ -118,6 +140,7 @@ def explain(
     """Explain texts and print a relevance heatmap per text (or write JSON / Parquet)."""
     if output_format is Format.parquet and output is None:
         fail("--format parquet needs --output FILE")
+    check_output(output)
     texts = list(texts or bundled_sentences())
     parsed_target: int | str | None = int(target) if target is not None and target.lstrip("-").isdigit() else target
     try:
@@ -182,7 +205,8 @@ def scan(
     Rerunning the same command resumes an interrupted scan; a complete one is not redone, and
     neither are its audit and faithfulness check while their settings are unchanged.
 
-    Exit codes: 0 done, 3 a flag was raised and --fail-on-flag is set, 2 bad config or input, 1 internal error.
+    Exit codes: 0 done, 3 a flag was raised and --fail-on-flag is set, 2 bad config or input (also: every
+    row failed), 143 / 130 stopped by SIGTERM / SIGINT (rerun to finish), 1 internal error.
     """
     _scan(config, overrides or [], fail_on_flag, output_format)
 
@@ -222,7 +246,8 @@ def _scan(config: Path, overrides: list[str], fail_on_flag: bool, output_format:
 
     try:
         scan_config = load_config(config, overrides)
-        result = run_scan(scan_config, stderr)
+        with stoppable("scan", "the shards it finished are kept; rerun the same command to do the rest"):
+            result = run_scan(scan_config, stderr)
     except (ConfigError, LRPError) as error:
         fail(str(error))
     changed = result.status != "unchanged"
@@ -375,7 +400,8 @@ def _audit(run_dir: Path, config, output_format: SummaryFormat):
     from .rerun import ray_predictor
 
     try:
-        outcome = run_audit(run_dir, config.audit, ray_predictor(config, stderr))
+        with stoppable("audit", "no new audit was kept; rerun to make it"):
+            outcome = run_audit(run_dir, config.audit, ray_predictor(config, stderr))
     except (RunFolderError, LexiconError, QueryError, LRPError) as error:
         fail(str(error))
     _say_origin(outcome, "audit", Path(run_dir) / AUDIT_FILE)
@@ -391,7 +417,8 @@ def _evaluate(run_dir: Path, config, output_format: SummaryFormat):
     from .evaluate import FILE, EvaluationError, run_evaluation
 
     try:
-        outcome = run_evaluation(run_dir, config, stderr)
+        with stoppable("faithfulness check", "no new evaluation was kept; rerun to make it"):
+            outcome = run_evaluation(run_dir, config, stderr)
     except (RunFolderError, EvaluationError, LRPError) as error:
         fail(str(error))
     _say_origin(outcome, "faithfulness check", Path(run_dir) / FILE)
@@ -449,6 +476,7 @@ def runs(
 
     if output_format is QueryFormat.parquet and output is None:
         fail("--format parquet needs --output FILE")
+    check_output(output)
     try:
         result = run_named(connect_history(run_folders(output_dir)), "runs", folder=HISTORY_QUERIES)
     except (RunFolderError, QueryError) as error:
@@ -535,6 +563,7 @@ def query(
         fail("give either SQL text or --name NAME (see --list)")
     if output_format is QueryFormat.parquet and output is None:
         fail("--format parquet needs --output FILE")
+    check_output(output)
     values = {}
     for param in params or []:
         key, sep, value = param.partition("=")

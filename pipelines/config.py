@@ -85,7 +85,7 @@ class RuntimeSection(Section):
     @field_validator("run_id")
     @classmethod
     def _plain_path_part(cls, value: str | None) -> str | None:
-        if value is not None and (not PATH_PART.match(value) or value in (".", "..") or ".." in value):
+        if value is not None and (not PATH_PART.fullmatch(value) or value in (".", "..") or ".." in value):
             raise ValueError("must be a plain name (letters, digits, '.', '_', '-'; no '..' or separators)")
         return value
 
@@ -141,7 +141,21 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> ScanConfig:
         raise ConfigError(f"config {path} is not valid YAML: {error}") from None
     if not isinstance(tree, dict):
         raise ConfigError(f"config {path} must be a mapping of sections (model, dataset, ...)")
-    return _validated(tree, overrides, path)
+    config = _validated(tree, overrides, path)
+    if config.audit.enabled:
+        _check_lexicons(config.audit)
+    return config
+
+
+def _check_lexicons(settings: AuditSettings) -> None:
+    """The audit's lexicons load, checked with the rest of the config so that a misspelt axis stops
+    the scan before it starts, not after it ran."""
+    from audits.lexicon import LexiconError, load_lexicons
+
+    try:
+        load_lexicons(settings.axes, settings.lexicons)
+    except LexiconError as error:
+        raise ConfigError(str(error)) from None
 
 
 def load_run_config(run_dir: str | Path, overrides: list[str] = ()) -> ScanConfig:

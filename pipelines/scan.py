@@ -1,14 +1,21 @@
 """The scan: plan shards -> tokenise (CPU tasks) -> attribute and write (model actors) -> manifest.
 
-Reruns are cheap and safe: shards whose files exist are skipped, so a killed scan resumes where it
-stopped, and a complete run with the same config does no model work at all.
+Reruns are cheap and safe: shards whose four files are there, readable and consistent are skipped,
+so a killed or stopped scan resumes where it stopped, a damaged one redoes only what is damaged, and
+a complete run with the same config does no model work at all. Before any row is read, the driver
+checks the config, the data's files, the cluster address and the model (one probe explanation);
+while it works it holds the run's lock, and SIGTERM or SIGINT close the run cleanly.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import os
 import platform
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
@@ -24,12 +31,13 @@ from lrp.explainer import METHODS
 from lrp.loading import resolve_task
 
 from . import sources
-from .cluster import pool_options, quiet_data_context, start_ray
+from .cluster import Interrupted, check_address, interruptible, pool_options, quiet_data_context, start_ray
 from .config import ConfigError, ScanConfig
 from .stages import Attribute, load_explainer, model_failure, tokenize
-from .tables import shard_done, shard_metadata, write_json_atomic
+from .tables import RunFolderError, read_json, shard_metadata, shard_problem, write_json_atomic
 
 PACKAGES = ("lrp-audit", "torch", "transformers", "ray", "pyarrow", "datasets", "tokenizers")
+LOCK_FILE = ".lock"  # held by the driver of the scan in progress
 # Explained once on the driver before any row is read, to find a model the rules cannot explain.
 PROBE = "The applicant has five years of experience and a strong record."
 
@@ -113,13 +121,16 @@ class Located:
 def locate(config: ScanConfig) -> Located:
     """Plan the shards and identify the model and data: a new model or data revision is a new run
     (``scan-<identity>``), the same ones are the same run, whose finished shards are kept."""
+    output_dir = Path(config.runtime.output_dir)
+    if output_dir.exists() and not output_dir.is_dir():
+        raise ConfigError(f"runtime.output_dir: {output_dir} is a file, not a folder")
     plan = sources.plan(config.dataset, config.runtime.shard_rows)
     model = _model_facts(config)
     content = {key: model[key] for key in ("revision", "config_sha256", "content_sha256")}
     canonical = json.dumps([config.identity(), content, plan.fingerprint], sort_keys=True, separators=(",", ":"))
     identity = hashlib.sha256(canonical.encode()).hexdigest()
     run_id = config.runtime.run_id or f"scan-{identity[:12]}"
-    return Located(identity, Path(config.runtime.output_dir) / run_id, plan, model)
+    return Located(identity, output_dir / run_id, plan, model)
 
 
 def _rules(method: str) -> dict:
@@ -131,7 +142,12 @@ def _existing_manifest(run_dir: Path, identity: str) -> dict | None:
     path = run_dir / "manifest.json"
     if not path.exists():
         return None
-    manifest = json.loads(path.read_text())
+    try:
+        manifest = read_json(path)
+    except RunFolderError as error:
+        raise ConfigError(
+            f"runtime.run_id: {error}; remove {run_dir} to scan it anew, or choose another run_id"
+        ) from None
     if manifest.get("identity") != identity:
         raise ConfigError(
             f"runtime.run_id: {run_dir} holds a run with a different config, model or data; choose another "
@@ -162,25 +178,47 @@ def run_scan(config: ScanConfig, console: Console | None = None) -> ScanResult:
     """Run (or resume) the scan described by ``config``; returns what it found."""
     console = console or make_console(stderr=True)
     located = locate(config)
-    identity, run_dir, plan, model = located.identity, located.run_dir, located.plan, located.model
-    previous = _existing_manifest(run_dir, identity)
-    if previous and previous.get("status") == "complete":
-        console.print(f"{run_dir}: already complete for this config, model and data; no model work done.")
-        counts = previous["counts"]
-        return ScanResult(run_dir, "unchanged", counts["input_rows"], counts["examples"], counts["errors"], 0)
+    run_dir, plan = located.run_dir, located.plan
+    previous = _existing_manifest(run_dir, located.identity)
     if plan.num_rows == 0:
         raise ConfigError(f"dataset.name: {config.dataset.name} (split {config.dataset.split}) has no rows to scan")
-    pending = [shard for shard in plan.shards if not shard_done(run_dir, shard.shard_id)]
+    problems = {shard.shard_id: shard_problem(run_dir, shard.shard_id, shard.num_rows) for shard in plan.shards}
+    pending = [shard for shard in plan.shards if problems[shard.shard_id]]
+    if previous and previous.get("status") == "complete":
+        if not pending:
+            console.print(f"{run_dir}: already complete for this config, model and data; no model work done.")
+            counts = previous["counts"]
+            return ScanResult(run_dir, "unchanged", counts["input_rows"], counts["examples"], counts["errors"], 0)
+        damage = "; ".join(f"shard {shard.shard_id}: {problems[shard.shard_id]}" for shard in pending[:3])
+        console.print(
+            f"{run_dir}: marked complete, but {len(pending)} of {len(plan.shards)} shards are missing or damaged "
+            f"({damage}); redoing them",
+            highlight=False,
+        )
     if pending:
+        check_address(config)
         check_model(config)
+    with run_lock(run_dir), interruptible():
+        manifest = _run(config, located, previous, pending, console)
+    counts = manifest["counts"]
+    console.print(
+        f"scan complete: {counts['examples']} examples, {counts['errors']} errors, {counts['tokens']} tokens "
+        f"({len(pending)} of {len(plan.shards)} shards done now) -> {run_dir}"
+    )
+    return ScanResult(run_dir, "complete", counts["input_rows"], counts["examples"], counts["errors"], len(pending))
 
+
+def _run(config: ScanConfig, located: Located, previous: dict | None, pending: list, console: Console) -> dict:
+    """Do the pending shards and count every shard; the manifest says running, then complete,
+    failed or interrupted, and is returned when complete."""
+    run_dir, plan = located.run_dir, located.plan
     manifest = {
         "run_id": run_dir.name,
         "status": "running",
-        "identity": identity,
+        "identity": located.identity,
         "config_sha256": config.identity_hash(),
         "config": config.model_dump(),
-        "model": model,
+        "model": located.model,
         "dataset": {
             "name": config.dataset.name,
             "config": config.dataset.config,
@@ -209,9 +247,9 @@ def run_scan(config: ScanConfig, console: Console | None = None) -> ScanResult:
             raise ScanError(_all_failed(run_dir, manifest["counts"]["errors"]))
         manifest["status"] = "complete"
     except BaseException as error:
-        manifest["status"] = "failed"
+        manifest["status"] = "interrupted" if isinstance(error, Interrupted) else "failed"
         failure = model_failure(error) or error  # a model-level failure surfaces as itself, not as Ray's wrapper
-        if isinstance(failure, LRPError):
+        if isinstance(failure, (LRPError, Interrupted)):
             manifest["failure"] = str(failure)
         if failure is not error:
             raise failure from None
@@ -223,12 +261,32 @@ def run_scan(config: ScanConfig, console: Console | None = None) -> ScanResult:
             import ray
 
             ray.shutdown()
-    counts = manifest["counts"]
-    console.print(
-        f"scan complete: {counts['examples']} examples, {counts['errors']} errors, {counts['tokens']} tokens "
-        f"({len(pending)} of {len(plan.shards)} shards done now) -> {run_dir}"
-    )
-    return ScanResult(run_dir, "complete", counts["input_rows"], counts["examples"], counts["errors"], len(pending))
+    return manifest
+
+
+@contextmanager
+def run_lock(run_dir: Path) -> Iterator[None]:
+    """One scan of a run at a time: an exclusive lock on ``<run>/.lock``, which the operating system
+    releases when the process ends in any way, so a crash never leaves a stale lock behind."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with open(run_dir / LOCK_FILE, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise ConfigError(
+                f"runtime.run_id: {run_dir} is being scanned now ({holder}); wait for that scan to end, "
+                "or stop it, then rerun"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} on {platform.node()}, since {_now()}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _execute(config: ScanConfig, pending: list, run_dir: Path, pool: dict, console: Console) -> list[dict]:
@@ -239,7 +297,13 @@ def _execute(config: ScanConfig, pending: list, run_dir: Path, pool: dict, conso
     plain = config.model_dump()
     dataset = ray.data.from_items([shard.to_row() for shard in pending], override_num_blocks=len(pending))
     # Fewer CPUs than the actors ask for keeps Ray from fusing tokenising into the model actors.
-    dataset = dataset.map_batches(tokenize, batch_size=1, num_cpus=0.25, fn_kwargs={"config": plain})
+    dataset = dataset.map_batches(
+        tokenize,
+        batch_size=1,
+        num_cpus=0.25,
+        concurrency=min(pool["read_tasks"], len(pending)),
+        fn_kwargs={"config": plain},
+    )
     dataset = dataset.map_batches(
         Attribute,
         batch_size=1,

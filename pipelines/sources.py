@@ -11,10 +11,12 @@ from __future__ import annotations
 import glob
 import hashlib
 import io
+import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
@@ -65,7 +67,16 @@ def file_sha256(path: str | Path) -> str:
 
 
 def _count_and_columns(path: str, kind: str) -> tuple[list[tuple[int, int]], list[str]]:
-    """(row group, rows) pairs and column names, from metadata or one streaming pass."""
+    """(row group, rows) pairs and column names, from metadata or one streaming pass; a file that
+    cannot be read as its format is one message naming it."""
+    try:
+        return _read_counts(path, kind)
+    except (pa.ArrowException, OSError, ValueError) as error:
+        lines = str(error).strip().splitlines() or [type(error).__name__]
+        raise ConfigError(f"dataset.name: {path} cannot be read as {kind}: {lines[0]}") from None
+
+
+def _read_counts(path: str, kind: str) -> tuple[list[tuple[int, int]], list[str]]:
     if kind == "parquet":
         metadata = pq.ParquetFile(_open(path)).metadata
         groups = [(group, metadata.row_group(group).num_rows) for group in range(metadata.num_row_groups)]
@@ -73,10 +84,14 @@ def _count_and_columns(path: str, kind: str) -> tuple[list[tuple[int, int]], lis
     if kind == "csv":
         reader = pa_csv.open_csv(_open(path))
         return [(-1, sum(batch.num_rows for batch in reader))], reader.schema.names
-    count, first = 0, None  # JSON Lines: stream to count rows; the first row gives the columns
+    count, first = 0, None  # JSON Lines: stream to count and check rows; the first row gives the columns
     with _binary(path) as lines:
-        for line in lines:
+        for number, line in enumerate(lines, 1):
             if line.strip():
+                try:
+                    json.loads(line)
+                except ValueError as error:
+                    raise ValueError(f"line {number} is not a JSON object ({error})") from None
                 count, first = count + 1, first or line
     names = pa_json.read_json(io.BytesIO(first)).column_names if first else []
     return [(-1, count)], names
@@ -170,7 +185,33 @@ def plan(section: DatasetSection, shard_rows: int) -> Plan:
             shards += more
             fingerprint["files"][file] = file_sha256(file) if "://" not in file else "remote: revision in path"
     _check_columns(section, columns)
-    return Plan(_limit(shards, section.limit), fingerprint)
+    shards = _limit(shards, section.limit)
+    _check_unique_ids(section, shards)
+    return Plan(shards, fingerprint)
+
+
+def _check_unique_ids(section: DatasetSection, shards: list[Shard]) -> None:
+    """Example ids key every table of a run, so ``id_column`` must not repeat a value. This reads that
+    one column of the planned rows (the only data the driver reads); null ids become row errors later."""
+    if section.id_column is None or not shards:
+        return
+    column = pa.chunked_array([_as_text(read_shard(shard, [section.id_column]).column(0)) for shard in shards])
+    counts = pc.value_counts(column.drop_null())
+    repeated = counts.filter(pc.greater(counts.field("counts"), 1))
+    if len(repeated):
+        first = ", ".join(f"{row['values']!r} ({row['counts']} rows)" for row in repeated.to_pylist()[:3])
+        raise ConfigError(
+            f"dataset.id_column: {section.id_column!r} repeats {len(repeated)} value(s), such as {first}; "
+            "ids key every table of a run, so each must be unique (leave id_column unset to use row numbers)"
+        )
+
+
+def _as_text(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Ids compared as the scan stores them: as text (bytes that are not UTF-8 keep U+FFFD)."""
+    if pa.types.is_binary(values.type) or pa.types.is_large_binary(values.type):
+        decoded = [None if value is None else value.decode("utf-8", "replace") for value in values.to_pylist()]
+        return pa.chunked_array([pa.array(decoded, pa.string())])
+    return values.cast(pa.string())
 
 
 def _check_columns(section: DatasetSection, columns: list[str]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import pickle
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -53,12 +54,40 @@ def _tokenizer(name: str, revision: str | None, trust_remote_code: bool):
 def _example_ids(table: pa.Table, shard: Shard, id_column: str | None) -> list[str]:
     if id_column is None:
         return [str(shard.first_row + row) for row in range(table.num_rows)]
-    return [None if value is None else str(value) for value in table.column(id_column).to_pylist()]
+    return [_as_str(value) for value in table.column(id_column).to_pylist()]
+
+
+def _as_str(value) -> str | None:
+    """An id or label as text; bytes that are not UTF-8 (a CSV reader types such a column as binary)
+    keep their valid characters and show each bad byte as U+FFFD."""
+    if value is None:
+        return None
+    return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else str(value)
+
+
+@dataclass(frozen=True)
+class NotUTF8:
+    """A text cell whose bytes are not UTF-8, and where the first bad byte is."""
+
+    where: str
+
+
+def _decoded(value):
+    """A text cell as str where it can be: bytes (a CSV column with a bad byte anywhere is read as
+    binary) are decoded one row at a time, so a bad byte makes only its own row an error."""
+    if not isinstance(value, bytes):
+        return value
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return NotUTF8(f"byte 0x{value[error.start]:02x} at offset {error.start}")
 
 
 def _problem(name: str, value) -> str | None:
     if value is None:
         return f"{name} is null"
+    if isinstance(value, NotUTF8):
+        return f"{name} is not valid UTF-8 ({value.where})"
     if not isinstance(value, str):
         return f"{name} is not text ({type(value).__name__})"
     if not value.strip():
@@ -73,8 +102,8 @@ def tokenize(batch: dict, config: dict) -> dict:
     names = (data["text_column"], data["text_pair_column"], data["label_column"], data["id_column"])
     table = read_shard(shard, list(dict.fromkeys(c for c in names if c)))
     ids = _example_ids(table, shard, data["id_column"])
-    texts, pairs, labels = (table.column(column).to_pylist() if column else None for column in names[:3])
-    labels = labels or [None] * len(texts)
+    texts, pairs = ([_decoded(v) for v in table.column(column).to_pylist()] if column else None for column in names[:2])
+    labels = table.column(names[2]).to_pylist() if names[2] else [None] * len(texts)
     good, errors = [], []
     for row, example_id in enumerate(ids):
         problem = "id is null" if example_id is None else _problem("text", texts[row])
@@ -109,7 +138,7 @@ def tokenize(batch: dict, config: dict) -> dict:
     payload = {
         "shard": shard,
         "ids": [ids[r] for r in good],
-        "labels": [None if labels[r] is None else str(labels[r]) for r in good],
+        "labels": [_as_str(labels[r]) for r in good],
         "records": records,
         "errors": errors,
         "input_rows": table.num_rows,

@@ -89,9 +89,21 @@ def write_run(
         write_atomic(pa.table(token_columns, schema=TOKENS), run_dir / "tokens" / f"{shard_id}.parquet")
         write_atomic(pa.Table.from_pylist(word_rows, schema=WORDS), run_dir / "words" / f"{shard_id}.parquet")
         write_atomic(pa.Table.from_pylist(error_rows, schema=ERRORS), run_dir / "errors" / f"{shard_id}.parquet")
-        write_atomic(pa.Table.from_pylist(example_rows, schema=EXAMPLES), run_dir / "examples" / f"{shard_id}.parquet")
+        counts = {
+            "input_rows": len(example_rows) + errors,
+            "examples": len(example_rows),
+            "errors": errors,
+            "tokens": len(token_columns["example_id"]),
+            "padded_tokens": len(token_columns["example_id"]),
+        }
+        write_atomic(
+            pa.Table.from_pylist(example_rows, schema=EXAMPLES),
+            run_dir / "examples" / f"{shard_id}.parquet",
+            metadata=counts,
+        )
     config = {"model": {"name": "synthetic"}, "dataset": {"name": "synthetic"}}  # nothing to load or rerun
-    manifest = {"run_id": run_dir.name, "status": "complete", "config": config, "counts": {"examples": len(texts)}}
+    counts = {"input_rows": len(texts) + shards * errors, "examples": len(texts), "errors": shards * errors}
+    manifest = {"run_id": run_dir.name, "status": "complete", "config": config, "shards": shards, "counts": counts}
     (run_dir / "manifest.json").write_text(json.dumps(manifest))
     return run_dir
 

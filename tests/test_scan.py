@@ -110,6 +110,36 @@ def test_a_complete_run_is_not_redone(ray_local, tmp_path, model_dir, data_file)
     assert {p: p.stat().st_mtime_ns for p in first.run_dir.rglob("*.parquet")} == stamps
 
 
+def test_a_complete_run_with_missing_or_damaged_files_is_redone_to_the_same_result(
+    ray_local, tmp_path, model_dir, data_file
+):
+    config = load_config(write_config(tmp_path, model_dir, data_file))
+    run_dir = run_scan(config).run_dir
+    before = {table: read(run_dir, table) for table in ("tokens", "words", "examples", "errors")}
+    sorted((run_dir / "tokens").glob("*.parquet"))[0].unlink()
+    truncated = sorted((run_dir / "examples").glob("*.parquet"))[1]
+    truncated.write_bytes(truncated.read_bytes()[:100])
+    listed = CliRunner().invoke(app, ["runs", str(run_dir.parent), "--format", "json"])
+    assert [row["status"] for row in json.loads(listed.stdout)] == ["damaged"]
+    audit = CliRunner().invoke(app, ["audit", str(run_dir)])
+    assert audit.exit_code == 2 and "the run is damaged: shard" in " ".join(audit.output.split())
+    again = run_scan(config)
+    assert again.status == "complete" and again.shards_done_now == 2
+    for table, rows in before.items():
+        assert read(run_dir, table).equals(rows), table
+
+
+def test_a_bad_byte_in_a_csv_makes_only_its_row_an_error(ray_local, tmp_path, model_dir):
+    data = tmp_path / "bytes.csv"
+    data.write_bytes(b"text,label\nShe is kind.,a\nHe is \xff here.,b\nThey agree.,a\n")
+    config = write_config(tmp_path, model_dir, data, dataset={"id_column": None})
+    result = run_scan(load_config(config))
+    assert (result.examples, result.errors) == (2, 1)
+    [error] = read(result.run_dir, "errors").to_pylist()
+    assert error == {"example_id": "1", "kind": "invalid_text", "message": "text is not valid UTF-8 (byte 0xff at offset 6)"}
+    assert read(result.run_dir, "examples")["text"].to_pylist() == ["She is kind.", "They agree."]
+
+
 def test_csv_jsonl_and_save_to_disk_sources_give_the_same_rows(ray_local, tmp_path, model_dir, rows):
     import datasets
 
@@ -145,6 +175,8 @@ def _scan_command(config: Path) -> list[str]:
         ("model.colour=red", "model.colour: unknown key (from --set model.colour=red)"),
         ("model.name=/no/such/model", "model.name: /no/such/model cannot be loaded"),
         ("attribution.target=7", "attribution.target: target 7 is out of range"),
+        ("audit.axes=[gendr]", "audit.axes: no bundled lexicon 'gendr'"),
+        ('runtime.run_id="ok\\n"', "runtime.run_id: must be a plain name"),
         ("dataset.name=/no/such/*.parquet", "dataset.name: no file matches"),
     ],
 )
@@ -187,6 +219,60 @@ def test_a_killed_scan_resumes_to_the_same_result(ray_local, tmp_path, model_dir
         after_kill = pq.read_table(resumed.run_dir / table, schema=SCHEMAS[table]).sort_by(keys)
         uninterrupted = pq.read_table(fresh.run_dir / table, schema=SCHEMAS[table]).sort_by(keys)
         assert after_kill.equals(uninterrupted), table
+
+
+def test_sigterm_closes_the_scan_cleanly_and_a_rerun_finishes_it(ray_local, tmp_path, model_dir, data_file):
+    import ray
+
+    config = write_config(tmp_path, model_dir, data_file, runtime={"run_id": "stopped", "shard_rows": 4})
+    environment = {**os.environ, "RAY_ADDRESS": ray.get_runtime_context().gcs_address}
+    process = subprocess.Popen(
+        _scan_command(config), start_new_session=True, stderr=subprocess.PIPE, text=True, env=environment
+    )
+    run_dir = tmp_path / "runs" / "stopped"
+    deadline = time.monotonic() + 180
+    while not list((run_dir / "examples").glob("*.parquet")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 143, stderr
+    assert "scan interrupted by SIGTERM: the shards it finished are kept" in stderr
+    assert "SIGABRT" not in stderr and "Traceback" not in stderr and "*** " not in stderr
+    assert json.loads((run_dir / "manifest.json").read_text())["status"] == "interrupted"
+    while _attribute_worker_pids() and time.monotonic() < deadline:  # the stopped driver's actors are reaped
+        time.sleep(0.1)
+    resumed = run_scan(load_config(config))
+    assert resumed.status == "complete" and resumed.input_rows == 48 and resumed.shards_done_now < 12
+
+
+def test_a_second_scan_of_a_run_in_progress_is_refused(tmp_path, model_dir, data_file):
+    import fcntl
+
+    run_dir = tmp_path / "runs" / "busy"
+    run_dir.mkdir(parents=True)
+    with open(run_dir / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        lock.write("pid 4242 on another host, since earlier\n")
+        lock.flush()
+        config = write_config(tmp_path, model_dir, data_file, runtime={"run_id": "busy"})
+        result = CliRunner().invoke(app, ["scan", str(config)])
+    assert result.exit_code == 2, result.output
+    assert "is being scanned now (pid 4242 on another host, since earlier)" in " ".join(result.output.split())
+    assert not (run_dir / "manifest.json").exists()
+
+
+def test_a_cluster_address_that_does_not_answer_fails_at_once(tmp_path, model_dir, data_file):
+    import socket
+
+    with socket.socket() as probe:  # a free port on this machine, with nothing listening on it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = write_config(tmp_path, model_dir, data_file, runtime={"ray_address": f"127.0.0.1:{port}"})
+    started = time.monotonic()
+    result = CliRunner().invoke(app, ["scan", str(config)])
+    assert result.exit_code == 2, result.output
+    assert f"runtime.ray_address: nothing answers at 127.0.0.1:{port} (connection refused)" in result.output
+    assert time.monotonic() - started < 60 and not (tmp_path / "runs").exists()
 
 
 def _attribute_worker_pids() -> list[int]:

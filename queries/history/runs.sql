@@ -1,4 +1,6 @@
 -- Every run under the output folder: status, model and data versions, counts, audit verdict.
+--   status  running, complete, failed, interrupted; damaged: marked complete, but shard files are
+--           missing or unreadable (rerun its scan); unreadable: its manifest.json cannot be read
 --   model   the model's last path part @ its revision (hub) or content hash (local folder)
 --   data    the dataset's last path part : split @ a hash of its files (or of a saved dataset's fingerprint)
 --   flags   confirmed flags of its audit (NULL: not audited)
