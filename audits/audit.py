@@ -10,7 +10,6 @@ unconfirmed, never as flagged.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -18,9 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from pipelines.tables import complete_manifest, keep_unkeyed, kept_dir, publish, read_json, retire_current
-from pipelines.tables import settings_key
-from pipelines.tables import write_atomic, write_json_atomic
+from pipelines.tables import Kept, complete_manifest, current_or_made, settings_key, write_atomic
 
 from .counterfactual import VARIANTS, Example, Outcome, build_examples
 from .database import connect, materialize, run_named
@@ -67,16 +64,6 @@ CHOSEN_CONTROL_WORDS = """
 """
 
 
-@dataclass(frozen=True)
-class AuditOutcome:
-    """An audit's report, and where it came from: ``made`` now, ``restored`` from those kept (an
-    earlier audit with the same run, settings and lexicons) or ``current`` already; only ``made``
-    did any work."""
-
-    report: dict
-    origin: str
-
-
 def audit_key(manifest: dict, settings: AuditSettings, lexicons: list[Lexicon], with_model: bool) -> str:
     """What an audit's result depends on: the run's identity, the settings, the lexicons' content and
     whether a model was there to rerun the counterfactual swaps."""
@@ -89,7 +76,7 @@ def audit_key(manifest: dict, settings: AuditSettings, lexicons: list[Lexicon], 
     )
 
 
-def run_audit(run_dir: str | Path, settings: AuditSettings, predict: Predict | None = None) -> AuditOutcome:
+def run_audit(run_dir: str | Path, settings: AuditSettings, predict: Predict | None = None) -> Kept:
     """Audit ``run_dir``: ``audit.json`` and ``terms.parquet`` in the run folder are the current audit.
 
     Every audit is kept in ``kept/audit-<key>/`` under the key of its run, settings and lexicons, so
@@ -99,27 +86,13 @@ def run_audit(run_dir: str | Path, settings: AuditSettings, predict: Predict | N
     manifest = complete_manifest(run_dir)
     lexicons = load_lexicons(settings.axes, settings.lexicons)
     key = audit_key(manifest, settings, lexicons, predict is not None)
-    if _current_key(run_dir) == key:
-        return AuditOutcome(read_json(run_dir / AUDIT_FILE), "current")
-    keep_unkeyed(run_dir, STEP, FILES)
-    kept = kept_dir(run_dir, STEP, key)
-    if (kept / AUDIT_FILE).is_file():
-        retire_current(run_dir, AUDIT_FILE)
-        publish(kept, run_dir, FILES)
-        return AuditOutcome(read_json(run_dir / AUDIT_FILE), "restored")
-    retire_current(run_dir, AUDIT_FILE)  # a failed audit must not leave another one looking current
-    terms = terms_table(lexicons)
-    write_atomic(terms, kept / TERMS_FILE)
-    report = _audit(run_dir, manifest, settings, lexicons, terms, predict) | {"key": key}
-    write_json_atomic(report, kept / AUDIT_FILE)  # written last: its presence marks the kept audit complete
-    publish(kept, run_dir, FILES)
-    return AuditOutcome(report, "made")
 
+    def make(folder: Path) -> dict:
+        terms = terms_table(lexicons)
+        write_atomic(terms, folder / TERMS_FILE)
+        return _audit(run_dir, manifest, settings, lexicons, terms, predict)
 
-def _current_key(run_dir: Path) -> str | None:
-    if not all((run_dir / name).is_file() for name in FILES):
-        return None
-    return read_json(run_dir / AUDIT_FILE).get("key")
+    return current_or_made(run_dir, STEP, key, FILES, make)
 
 
 def _audit(

@@ -8,7 +8,6 @@ order, on the model-actor pool (lrp/faithfulness.py) -> the paper-shaped table a
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -23,8 +22,7 @@ from lrp.faithfulness import FRACTIONS, RANDOM, Curves, replacement_token
 from .cluster import map_on_pool
 from .config import ScanConfig
 from .stages import Evaluate
-from .tables import complete_manifest, keep_unkeyed, kept_dir, publish, read_json, retire_current, settings_key
-from .tables import write_json_atomic
+from .tables import Kept, complete_manifest, current_or_made, settings_key
 
 FILE = "faithfulness.json"  # the current evaluation, at the top of the run folder
 STEP = "evaluation"  # every evaluation is kept in kept/evaluation-<key>/
@@ -37,16 +35,7 @@ class EvaluationError(ValueError):
     """A run that cannot be evaluated; the message names the folder or key."""
 
 
-@dataclass(frozen=True)
-class EvaluationOutcome:
-    """A faithfulness report, and where it came from: ``made`` now, ``restored`` from those kept (an
-    earlier evaluation with the same run and settings) or ``current`` already; only ``made`` did any work."""
-
-    report: dict
-    origin: str
-
-
-def run_evaluation(run_dir: str | Path, config: ScanConfig, console: Console | None = None) -> EvaluationOutcome:
+def run_evaluation(run_dir: str | Path, config: ScanConfig, console: Console | None = None) -> Kept:
     """Evaluate ``run_dir`` with ``config.evaluation`` (``sample`` examples, 200 when unset).
 
     ``faithfulness.json`` in the run folder is the current evaluation; every evaluation is kept in
@@ -54,23 +43,11 @@ def run_evaluation(run_dir: str | Path, config: ScanConfig, console: Console | N
     never replaces an earlier one for good, and asking again for one that exists costs nothing."""
     run_dir = Path(run_dir)
     manifest = complete_manifest(run_dir)
-    settings = config.evaluation
-    size = settings.sample or DEFAULT_SAMPLE
-    key = settings_key(STEP, manifest.get("identity"), settings.model_dump() | {"sample": size})
-    current = run_dir / FILE
-    if current.is_file() and read_json(current).get("key") == key:
-        return EvaluationOutcome(read_json(current), "current")
-    keep_unkeyed(run_dir, STEP, (FILE,))
-    kept = kept_dir(run_dir, STEP, key)
-    if (kept / FILE).is_file():
-        retire_current(run_dir, FILE)
-        publish(kept, run_dir, (FILE,))
-        return EvaluationOutcome(read_json(current), "restored")
-    retire_current(run_dir, FILE)  # a failed evaluation must not leave another one looking current
-    report = _evaluate(run_dir, manifest, config, size, console) | {"key": key}
-    write_json_atomic(report, kept / FILE)
-    publish(kept, run_dir, (FILE,))
-    return EvaluationOutcome(report, "made")
+    size = config.evaluation.sample or DEFAULT_SAMPLE
+    key = settings_key(STEP, manifest.get("identity"), config.evaluation.model_dump() | {"sample": size})
+    return current_or_made(
+        run_dir, STEP, key, (FILE,), lambda _folder: _evaluate(run_dir, manifest, config, size, console)
+    )
 
 
 def _evaluate(run_dir: Path, manifest: dict, config: ScanConfig, size: int, console: Console | None) -> dict:

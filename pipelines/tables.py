@@ -11,6 +11,8 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -213,6 +215,37 @@ def publish(source: Path, run_dir: Path, names: tuple[str, ...]) -> None:
         temporary = Path(run_dir) / f".{name}.{os.getpid()}.tmp"
         shutil.copyfile(Path(source) / name, temporary)
         os.replace(temporary, Path(run_dir) / name)
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A step's result (its JSON report) and where it came from: ``made`` now, ``restored`` from those
+    kept (an earlier result with the same key) or ``current`` already; only ``made`` did any work."""
+
+    report: dict
+    origin: str
+
+
+def current_or_made(
+    run_dir: Path, step: str, key: str, names: tuple[str, ...], make: Callable[[Path], dict]
+) -> Kept:
+    """The result of ``step`` under ``key``: the current one if it has that key, else a kept one made
+    current again, else ``make(folder)`` (which may write ``names[1:]`` into ``folder`` and returns the
+    report). ``names[0]`` is the report's JSON file, written last, so a kept folder without it is not
+    a result. A result with another key is kept, never replaced for good."""
+    run_dir, current = Path(run_dir), Path(run_dir) / names[0]
+    if all((run_dir / name).is_file() for name in names) and read_json(current).get("key") == key:
+        return Kept(read_json(current), "current")
+    keep_unkeyed(run_dir, step, names)
+    kept = kept_dir(run_dir, step, key)
+    retire_current(run_dir, names[0])  # a failed step must not leave another result looking current
+    if (kept / names[0]).is_file():
+        publish(kept, run_dir, names)
+        return Kept(read_json(current), "restored")
+    report = make(kept) | {"key": key}
+    write_json_atomic(report, kept / names[0])
+    publish(kept, run_dir, names)
+    return Kept(report, "made")
 
 
 def keep_unkeyed(run_dir: Path, step: str, names: tuple[str, ...]) -> None:

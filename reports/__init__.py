@@ -14,7 +14,6 @@ from .render import render
 __all__ = ["REPORT_FILE", "ReportError", "write_report"]
 
 
-
 def write_report(run_dir: str | Path, examples_per_heatmap: int = 5) -> Path:
     """Write ``<run_dir>/report.html`` (renamed into place when complete) and return its path."""
     run_dir = Path(run_dir)

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from . import gather, plots
 from .heatmaps import example_view
+from audits.audit import NOT_IN_KEY
 from pipelines.tables import complete_manifest, kept_results, read_json
 
 from .inputs import ReportError, read_optional
 
 ERROR_SAMPLES = 5
-NOT_RESULTS = {"enabled", "fail_on_flag"}  # settings that say what to do with a result, not what it is
 GAP_MEANING = {
     "cp-lrp": "With cp-lrp relevance is conservative up to biases: the gap is what the model's biases absorbed.",
     "attnlrp": "AttnLRP's softmax rule is not exactly conservative, so the gap holds that as well as the biases.",
@@ -67,7 +67,7 @@ def _kept(run_dir: Path, step: str, name: str, current: dict | None) -> list[dic
         differences = {
             key: value
             for key, value in settings.items()
-            if key not in NOT_RESULTS and (key not in shown or shown[key] != value)
+            if key not in NOT_IN_KEY and (key not in shown or shown[key] != value)
         }
         others.append(
             {
