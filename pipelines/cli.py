@@ -77,13 +77,17 @@ def fail(message: str) -> None:
 @contextmanager
 def stoppable(step: str, kept: str):
     """SIGTERM or SIGINT during ``step`` ends the command cleanly: one line saying what was kept, and
-    exit code 128 + the signal (143, 130), never Ray's native crash dump."""
+    exit code 128 + the signal (143, 130), never Ray's native crash dump or a hang."""
     try:
         with interruptible():
             yield
     except Interrupted as interrupted:
         stderr.print(f"{step} {interrupted}: {kept}", highlight=False)
-        raise typer.Exit(interrupted.exit_code) from None
+        # The run is closed (manifest written, Ray shut down), but Ray Data's executor thread, cut off
+        # mid-iteration, can keep the interpreter from exiting when the cluster outlives this driver.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(interrupted.exit_code)
 
 
 def check_output(output: Path | None) -> None:

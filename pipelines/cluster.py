@@ -147,6 +147,9 @@ def quiet_data_context() -> None:
     import ray.data
 
     logging.getLogger("ray.data").setLevel(logging.ERROR)
+    # It logs the stack of any exception raised while it iterates, our Interrupted included; the
+    # exception itself still reaches us and is reported in one line.
+    logging.getLogger("ray.data.exceptions").setLevel(logging.CRITICAL)
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
     context.print_on_execution_start = False
