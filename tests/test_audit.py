@@ -9,6 +9,7 @@ import ray.data
 import yaml
 from typer.testing import CliRunner
 
+import golden
 import leak
 from audits.audit import run_audit
 from pipelines.cli import app
@@ -27,6 +28,7 @@ def scan_config(root, kind: str) -> str:
         "model": {"name": str(model)},
         "dataset": {"name": str(data), "label_column": "label"},
         "runtime": {"output_dir": str(root / "runs"), "run_id": kind},
+        "evaluation": {"sample": 20},
     }
     path = root / f"{kind}.yaml"
     path.write_text(yaml.safe_dump(config))
@@ -39,7 +41,7 @@ def leaking(ray_local, tmp_path_factory):
     config = scan_config(tmp_path_factory.mktemp("leak"), "leak")
     result = CliRunner().invoke(app, ["scan", config, "--fail-on-flag"])
     run_dir = locate(load_config(config)).run_dir
-    return result, run_dir
+    return result, run_dir, golden.observed(run_dir, result.exit_code)
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +52,7 @@ def fair_report(ray_local, tmp_path_factory):
 
 
 def test_a_model_whose_label_leaks_through_gender_words_is_flagged_and_confirmed(leaking):
-    _, run_dir = leaking
+    _, run_dir, _ = leaking
     report = json.loads((run_dir / "audit.json").read_text())
     assert report["status"] == "flagged"
     flagged = {(flag["axis"], flag["group"]) for flag in report["flags"]}
@@ -62,6 +64,11 @@ def test_a_model_whose_label_leaks_through_gender_words_is_flagged_and_confirmed
         assert flag["statistics"]["lift_control"]["low"] > 1.5
 
 
+def test_a_fixed_config_gives_the_golden_tables_findings_and_exit_code(leaking):
+    """Pinned before the restructuring of issue 14: a refactor changes none of what a scan writes."""
+    golden.check("leak-scan", leaking[2])
+
+
 def test_the_same_model_family_without_the_leak_is_not_flagged(fair_report):
     assert fair_report["status"] == "clear"
     assert fair_report["flags"] == [] and fair_report["unconfirmed"] == []
@@ -71,27 +78,27 @@ def test_the_same_model_family_without_the_leak_is_not_flagged(fair_report):
 
 
 def test_scan_audits_at_its_end_and_exits_3_on_a_flag_with_fail_on_flag(leaking):
-    result, run_dir = leaking
+    result, run_dir, _ = leaking
     assert result.exit_code == 3, result.output
     assert "flagged: gender/female, gender/male" in result.output
     assert (run_dir / "audit.json").exists() and (run_dir / "terms.parquet").exists()
 
 
 def test_audit_exits_0_on_a_flag_without_fail_on_flag(leaking):
-    _, run_dir = leaking
+    _, run_dir, _ = leaking
     result = CliRunner().invoke(app, ["audit", str(run_dir)])
     assert result.exit_code == 0, result.output
     assert "FLAG" in result.output
 
 
 def test_audit_fail_on_flag_can_come_from_the_config(leaking):
-    _, run_dir = leaking
+    _, run_dir, _ = leaking
     result = CliRunner().invoke(app, ["audit", str(run_dir), "--set", "audit.fail_on_flag=true"])
     assert result.exit_code == 3, result.output
 
 
 def test_a_raised_threshold_turns_the_flag_off(leaking):
-    _, run_dir = leaking
+    _, run_dir, _ = leaking
     result = CliRunner().invoke(app, ["audit", str(run_dir), "--set", "audit.min_lift=1000", "--fail-on-flag"])
     assert result.exit_code == 0, result.output
     assert "no flag raised" in result.output
@@ -102,7 +109,7 @@ def _no_model_work(*_, **__):
 
 
 def test_an_audit_with_other_settings_is_kept_beside_the_earlier_one(leaking, monkeypatch):
-    _, run_dir = leaking
+    _, run_dir, _ = leaking
     code = CliRunner().invoke(app, ["audit", str(run_dir), "--set", "audit.min_lift=1000"]).exit_code
     assert code == 0
     kept = {json.loads((folder / "audit.json").read_text())["settings"]["min_lift"] for folder in (run_dir / "kept").glob("audit-*")}
@@ -117,7 +124,7 @@ def test_an_audit_with_other_settings_is_kept_beside_the_earlier_one(leaking, mo
 
 
 def test_a_rescan_of_an_unchanged_run_and_audit_does_no_work(leaking, monkeypatch):
-    _, run_dir = leaking
+    _, run_dir, _ = leaking
     config = run_dir.parent.parent / "leak.yaml"
     assert CliRunner().invoke(app, ["scan", str(config)]).exit_code == 0  # the default audit is current
     monkeypatch.setattr(ray.data, "from_items", _no_model_work)
@@ -131,7 +138,7 @@ def test_a_rescan_of_an_unchanged_run_and_audit_does_no_work(leaking, monkeypatc
 
 
 def test_the_report_gives_statistics_per_group_class_and_term(leaking):
-    _, run_dir = leaking
+    _, run_dir, _ = leaking
     report = json.loads((run_dir / "audit.json").read_text())
     levels = {(t["level"], t["group"], t["prediction"], t["term"]) for t in report["tests"]}
     assert ("group", "female", None, None) in levels
