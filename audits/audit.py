@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from pipelines.tables import Kept, complete_manifest, current_or_made, settings_key, write_atomic
+from lrp_audit.run_folder import AUDIT_FILE, TERMS_FILE, Kept, complete_manifest, current_or_made, settings_key, write_atomic
 
 from .counterfactual import VARIANTS, Example, Outcome, build_examples
 from .database import connect, materialize, run_named
@@ -28,7 +28,6 @@ from .statistics import benjamini_hochberg, mean_interval, ratio_of_means, rng_f
 # Rows {text, text_pair, target} -> rows {probability (of the target), prediction}, in order.
 Predict = Callable[[list[dict]], list[dict]]
 
-AUDIT_FILE, TERMS_FILE = "audit.json", "terms.parquet"
 FILES = (AUDIT_FILE, TERMS_FILE)  # the current audit, at the top of the run folder
 STEP = "audit"  # every audit is kept in kept/audit-<key>/
 # Settings that say what to do with the result, not what it is.

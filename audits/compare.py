@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pipelines.tables import RunFolderError, complete_manifest, read_json
+from lrp_audit.run_folder import AUDIT_FILE, TERMS_FILE, RunFolderError, complete_manifest, read_json
 
 from .database import connect_audited, run_named
 from .history import HISTORY_QUERIES, connect_history
@@ -43,10 +43,10 @@ def compare_runs(run_a: str | Path, run_b: str | Path, settings: AuditSettings) 
 
 
 def _audit(run_dir: Path) -> dict:
-    if not (run_dir / "audit.json").is_file() or not (run_dir / "terms.parquet").is_file():
+    if not (run_dir / AUDIT_FILE).is_file() or not (run_dir / TERMS_FILE).is_file():
         raise RunFolderError(f"{run_dir}: not audited yet; run `lrp-audit audit {run_dir}` first")
     manifest = complete_manifest(run_dir)
-    return read_json(run_dir / "audit.json") | {"run_id": manifest.get("run_id", run_dir.name)}
+    return read_json(run_dir / AUDIT_FILE) | {"run_id": manifest.get("run_id", run_dir.name)}
 
 
 def _group_shares(run_dir: Path) -> pd.DataFrame:

@@ -17,9 +17,12 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from lrp_audit import queries
+from lrp_audit.run_folder import TERMS_FILE
+
 from .lexicon import terms_table
 
-QUERIES = Path(__file__).resolve().parent.parent / "queries"
+QUERIES = queries.FOLDER
 VIEWS = "views"
 PARAM = re.compile(r"^-- param (\w+) (INTEGER|DOUBLE|VARCHAR|BOOLEAN): (.+)$")
 TABLES = ("tokens", "words", "examples", "errors")
@@ -90,7 +93,7 @@ def glob_literal(path: str | Path) -> str:
 def connect_audited(run_dir: str | Path) -> duckdb.DuckDBPyConnection:
     """A run's views with the lexicon its audit matched (``terms.parquet``; none before the audit),
     matched once (``materialize``): for readers of an audited run, such as the report and compare."""
-    path = Path(run_dir) / "terms.parquet"
+    path = Path(run_dir) / TERMS_FILE
     connection = connect(run_dir, pq.read_table(path) if path.is_file() else terms_table([]))
     materialize(connection)
     return connection

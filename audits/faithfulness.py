@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from lrp.faithfulness import RANDOM, Curves
+from lrp_audit.lrp.faithfulness import RANDOM, Curves
 
 from .settings import EvaluationSettings
 from .statistics import mean_interval, rng_for, sign_flip_pvalue

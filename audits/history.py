@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipelines.tables import RunFolderError, read_json, run_problems
+from lrp_audit.run_folder import AUDIT_FILE, MANIFEST_FILE, RunFolderError, read_json, run_problems
 
 from .database import QUERIES, named_queries
 
@@ -81,12 +81,12 @@ def run_folders(output_dir: str | Path) -> list[Path]:
     output_dir = Path(output_dir)
     if not output_dir.is_dir():
         raise RunFolderError(f"{output_dir}: no such folder; give the output_dir of your scans (runs by default)")
-    return sorted(path.parent for path in output_dir.glob("*/manifest.json"))
+    return sorted(path.parent for path in output_dir.glob(f"*/{MANIFEST_FILE}"))
 
 
 def latest_runs(output_dir: str | Path) -> tuple[Path, Path]:
     """The two complete runs started last, older first: what a nightly job compares."""
-    manifests = {run: _readable(run / "manifest.json") for run in run_folders(output_dir)}
+    manifests = {run: _readable(run / MANIFEST_FILE) for run in run_folders(output_dir)}
     complete = [run for run, manifest in manifests.items() if manifest.get("status") == "complete"]
     if len(complete) < 2:
         raise RunFolderError(f"{output_dir}: fewer than two complete runs to compare")
@@ -106,11 +106,11 @@ def history_tables(folders: list[Path]) -> dict[str, pa.Table]:
     """The three tables over these run folders (see ``run_folders``)."""
     runs, groups, flags = [], [], []
     for run_dir in folders:
-        manifest = _readable(run_dir / "manifest.json")
+        manifest = _readable(run_dir / MANIFEST_FILE)
         if not manifest:  # listed, never skipped: a tampered or half-written run is still a run
             runs.append({"run_id": run_dir.name, "run_dir": str(run_dir), "status": "unreadable"})
             continue
-        audit = read_json(run_dir / "audit.json") if (run_dir / "audit.json").is_file() else None
+        audit = read_json(run_dir / AUDIT_FILE) if (run_dir / AUDIT_FILE).is_file() else None
         run_id = manifest.get("run_id", run_dir.name)
         runs.append(_run_row(run_dir, manifest, audit))
         if audit is not None:

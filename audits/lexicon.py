@@ -136,7 +136,7 @@ class Lexicon:
 
 
 def bundled_axes() -> list[str]:
-    folder = resources.files("audits") / "lexicons"
+    folder = resources.files("lrp_audit.audits") / "lexicons"
     return sorted(entry.name.removesuffix(".yaml") for entry in folder.iterdir() if entry.name.endswith(".yaml"))
 
 
@@ -169,7 +169,7 @@ def load_lexicons(axes: list[str] | tuple[str, ...] = DEFAULT_AXES, files: list[
     for axis in axes:
         if axis not in available:
             raise LexiconError(f"audit.axes: no bundled lexicon {axis!r}; bundled: {', '.join(available)}")
-        with resources.as_file(resources.files("audits") / "lexicons" / f"{axis}.yaml") as path:
+        with resources.as_file(resources.files("lrp_audit.audits") / "lexicons" / f"{axis}.yaml") as path:
             lexicons.append(load_lexicon(path))
     lexicons += [load_lexicon(path) for path in files]
     seen: dict[str, Path] = {}

@@ -52,7 +52,7 @@ class EvaluationSettings(BaseModel):
     @field_validator("methods")
     @classmethod
     def _known_methods(cls, methods: list[str]) -> list[str]:
-        from lrp.explainer import METHODS
+        from lrp_audit.lrp.explainer import METHODS
 
         for method in methods:
             if method not in METHODS:

@@ -23,9 +23,9 @@ import pyarrow as pa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from audits import connect, load_lexicons, terms_table  # noqa: E402
-from audits.database import materialize, run_named  # noqa: E402
-from pipelines.tables import ERRORS, EXAMPLES, TOKENS, WORDS, write_atomic  # noqa: E402
+from lrp_audit.audits import connect, load_lexicons, terms_table  # noqa: E402
+from lrp_audit.audits.database import materialize, run_named  # noqa: E402
+from lrp_audit.run_folder import ERRORS, EXAMPLES, TOKENS, WORDS, write_atomic  # noqa: E402
 
 WORDS_PER_EXAMPLE = 40
 SHARDS = 10
@@ -145,8 +145,8 @@ def main() -> None:
         f"({duck['example_shares'].num_rows:,} example-group rows)"
     )
     if args.statistics:
-        from audits.audit import run_audit
-        from audits.settings import AuditSettings
+        from lrp_audit.audits.audit import run_audit
+        from lrp_audit.audits.settings import AuditSettings
 
         start = time.perf_counter()
         report = run_audit(run_dir, AuditSettings()).report

@@ -19,8 +19,8 @@ import numpy as np
 import torch
 from transformers.utils import logging
 
-from lrp import Explainer, bundled_model_path
-from lrp.faithfulness import FRACTIONS, RANDOM, perturbation_curves, replacement_token
+from lrp_audit.lrp import Explainer, bundled_model_path
+from lrp_audit.lrp.faithfulness import FRACTIONS, RANDOM, perturbation_curves, replacement_token
 
 METHODS = ("cp-lrp", "gxi", "attnlrp")
 SUBJECTS = ["She", "He", "My sister", "My brother", "The woman", "The man"]

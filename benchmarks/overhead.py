@@ -19,7 +19,7 @@ import time
 import torch
 from transformers.utils import logging
 
-from lrp import Explainer, bundled_model_path
+from lrp_audit.lrp import Explainer, bundled_model_path
 
 BATCH, TOKENS = 32, 128
 

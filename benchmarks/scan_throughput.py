@@ -44,9 +44,9 @@ def throughput(rows: int, folder: Path) -> None:
     import ray
     from transformers.utils import logging
 
-    from lrp import Explainer, bundled_model_path
-    from pipelines.config import ScanConfig
-    from pipelines.scan import run_scan
+    from lrp_audit.lrp import Explainer, bundled_model_path
+    from lrp_audit.pipelines.config import ScanConfig
+    from lrp_audit.pipelines.scan import run_scan
 
     logging.set_verbosity_error()
     logging.disable_progress_bar()
@@ -86,8 +86,8 @@ def throughput(rows: int, folder: Path) -> None:
 
 DRIVER = """
 import resource, sys, ray
-from pipelines.config import ScanConfig
-from pipelines.scan import run_scan
+from lrp_audit.pipelines.config import ScanConfig
+from lrp_audit.pipelines.scan import run_scan
 ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
 config = ScanConfig.model_validate({
     "model": {"name": sys.argv[1]}, "dataset": {"name": sys.argv[2]},

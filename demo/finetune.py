@@ -18,9 +18,9 @@ from pathlib import Path
 import torch
 from rich.console import Console
 
-from lrp import bundled_model_path
-from lrp.console import console as make_console
-from lrp.console import progress
+from lrp_audit.lrp import bundled_model_path
+from lrp_audit.lrp.console import console as make_console
+from lrp_audit.lrp.console import progress
 
 from .profiles import DATA_DIR, LABELS
 

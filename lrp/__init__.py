@@ -2,7 +2,7 @@
 
 Quick start::
 
-    from lrp import Explainer, to_arrow
+    from lrp_audit.lrp import Explainer, to_arrow
     explainer = Explainer.from_pretrained("path/or/hub-id", method="cp-lrp")
     explanations = explainer.explain(["She is a brilliant engineer."])
     table = to_arrow(explanations)

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 from rich.console import Console
 
-from lrp.console import progress
+from lrp_audit.lrp.console import progress
 
 from .config import ConfigError, ScanConfig
 

@@ -15,9 +15,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from audits.settings import AuditSettings, EvaluationSettings
-from lrp.encoding import TEXT_SLOT
-from lrp.explainer import METHODS
+from lrp_audit.audits.settings import AuditSettings, EvaluationSettings
+from lrp_audit.lrp.encoding import TEXT_SLOT
+from lrp_audit.lrp.explainer import METHODS
+from lrp_audit.run_folder import MANIFEST_FILE
 
 AFTER_SCAN = ("audit.", "evaluation.")  # sections that do not change a run's results
 PATH_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -150,7 +151,7 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> ScanConfig:
 def _check_lexicons(settings: AuditSettings) -> None:
     """The audit's lexicons load, checked with the rest of the config so that a misspelt axis stops
     the scan before it starts, not after it ran."""
-    from audits.lexicon import LexiconError, load_lexicons
+    from lrp_audit.audits.lexicon import LexiconError, load_lexicons
 
     try:
         load_lexicons(settings.axes, settings.lexicons)
@@ -161,7 +162,7 @@ def _check_lexicons(settings: AuditSettings) -> None:
 def load_run_config(run_dir: str | Path, overrides: list[str] = ()) -> ScanConfig:
     """The config a run was scanned with (from its manifest), with ``audit.*`` and ``evaluation.*``
     overrides applied (the rest is what the run's results were made with)."""
-    path = Path(run_dir) / "manifest.json"
+    path = Path(run_dir) / MANIFEST_FILE
     try:
         tree = json.loads(path.read_text(encoding="utf-8")).get("config")
     except OSError:

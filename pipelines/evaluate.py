@@ -15,16 +15,16 @@ import numpy as np
 import pyarrow.dataset as ds
 from rich.console import Console
 
-from audits.faithfulness import summarize
-from lrp import LRPError
-from lrp.faithfulness import FRACTIONS, RANDOM, Curves, replacement_token
+from lrp_audit.audits.faithfulness import summarize
+from lrp_audit.lrp import LRPError
+from lrp_audit.lrp.faithfulness import FRACTIONS, RANDOM, Curves, replacement_token
 
 from .cluster import map_on_pool
 from .config import ScanConfig
 from .stages import Evaluate
-from .tables import Kept, complete_manifest, current_or_made, settings_key
+from lrp_audit.run_folder import FAITHFULNESS_FILE, Kept, complete_manifest, current_or_made, settings_key
 
-FILE = "faithfulness.json"  # the current evaluation, at the top of the run folder
+FILE = FAITHFULNESS_FILE  # the current evaluation, at the top of the run folder
 STEP = "evaluation"  # every evaluation is kept in kept/evaluation-<key>/
 DEFAULT_SAMPLE = 200
 ROWS_PER_BATCH = 16

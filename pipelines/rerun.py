@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from audits.audit import Predict
+from lrp_audit.audits.audit import Predict
 
 from .cluster import map_on_pool
 from .config import ScanConfig

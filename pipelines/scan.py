@@ -23,21 +23,28 @@ from pathlib import Path
 
 from rich.console import Console
 
-from lrp import LRPError, TargetError
-from lrp.composites import Composite
-from lrp.console import console as make_console
-from lrp.console import progress
-from lrp.explainer import METHODS
-from lrp.loading import resolve_task
+from lrp_audit.lrp import LRPError, TargetError
+from lrp_audit.lrp.composites import Composite
+from lrp_audit.lrp.console import console as make_console
+from lrp_audit.lrp.console import progress
+from lrp_audit.lrp.explainer import METHODS
+from lrp_audit.lrp.loading import resolve_task
 
 from . import sources
 from .cluster import Interrupted, check_address, interruptible, pool_options, quiet_data_context, start_ray
 from .config import ConfigError, ScanConfig
 from .stages import Attribute, load_explainer, model_failure, tokenize
-from .tables import RunFolderError, read_json, shard_metadata, shard_problem, write_json_atomic
+from lrp_audit.run_folder import (
+    LOCK_FILE,
+    MANIFEST_FILE,
+    RunFolderError,
+    read_json,
+    shard_metadata,
+    shard_problem,
+    write_json_atomic,
+)
 
 PACKAGES = ("lrp-audit", "torch", "transformers", "ray", "pyarrow", "datasets", "tokenizers")
-LOCK_FILE = ".lock"  # held by the driver of the scan in progress
 # Explained once on the driver before any row is read, to find a model the rules cannot explain.
 PROBE = "The applicant has five years of experience and a strong record."
 
@@ -139,7 +146,7 @@ def _rules(method: str) -> dict:
 
 
 def _existing_manifest(run_dir: Path, identity: str) -> dict | None:
-    path = run_dir / "manifest.json"
+    path = run_dir / MANIFEST_FILE
     if not path.exists():
         return None
     try:
@@ -234,7 +241,7 @@ def _run(config: ScanConfig, located: Located, previous: dict | None, pending: l
         "resumed_at": _now() if previous else None,
         "shards": len(plan.shards),
     }
-    write_json_atomic(manifest, run_dir / "manifest.json")
+    write_json_atomic(manifest, run_dir / MANIFEST_FILE)
     started_ray = False
     try:
         if pending:
@@ -256,7 +263,7 @@ def _run(config: ScanConfig, located: Located, previous: dict | None, pending: l
         raise
     finally:
         manifest["ended_at"] = _now()
-        write_json_atomic(manifest, run_dir / "manifest.json")
+        write_json_atomic(manifest, run_dir / MANIFEST_FILE)
         if started_ray:
             import ray
 

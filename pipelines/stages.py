@@ -19,13 +19,13 @@ import numpy as np
 import pyarrow as pa
 import torch
 
-from lrp import Explainer, TargetError, UnsupportedArchitectureError, UnsupportedDtypeError
-from lrp.encoding import encode, length_batches
-from lrp.faithfulness import FRACTIONS, perturbable, perturbation_curves
-from lrp.loading import load_model
+from lrp_audit.lrp import Explainer, TargetError, UnsupportedArchitectureError, UnsupportedDtypeError
+from lrp_audit.lrp.encoding import encode, length_batches
+from lrp_audit.lrp.faithfulness import FRACTIONS, perturbable, perturbation_curves
+from lrp_audit.lrp.loading import load_model
 
 from .sources import Shard, read_shard
-from .tables import ERRORS, EXAMPLES, TOKENS, WORDS, shard_path, write_atomic
+from lrp_audit.run_folder import ERRORS, EXAMPLES, TOKENS, WORDS, shard_path, write_atomic
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pipelines.tables import REPORT_FILE
+from lrp_audit.run_folder import REPORT_FILE
 
 from .context import build
 from .inputs import ReportError

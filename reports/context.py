@@ -7,8 +7,8 @@ from pathlib import Path
 
 from . import gather, plots
 from .heatmaps import example_view
-from audits.audit import NOT_IN_KEY
-from pipelines.tables import complete_manifest, kept_results, read_json
+from lrp_audit.audits.audit import NOT_IN_KEY
+from lrp_audit.run_folder import AUDIT_FILE, FAITHFULNESS_FILE, MANIFEST_FILE, TERMS_FILE, complete_manifest, kept_results, read_json
 
 from .inputs import ReportError, read_optional
 
@@ -24,14 +24,14 @@ GAP_MEANING = {
 def build(run_dir: Path, examples_per_heatmap: int) -> dict:
     """Everything the template shows for ``run_dir``; a malformed JSON file is a ``ReportError``."""
     manifest = complete_manifest(run_dir)
-    audit = read_optional(run_dir, "audit.json")
-    faithfulness = read_optional(run_dir, "faithfulness.json")
+    audit = read_optional(run_dir, AUDIT_FILE)
+    faithfulness = read_optional(run_dir, FAITHFULNESS_FILE)
     connection = gather.open_run(run_dir)
     try:
         context = {
             "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "run_dir": str(run_dir),
-            "run": _guarded(run_dir / "manifest.json", _run, manifest),
+            "run": _guarded(run_dir / MANIFEST_FILE, _run, manifest),
             "errors": _errors(connection),
             "gaps": _gaps(connection, _method(manifest)),
             "audit": None,
@@ -39,13 +39,13 @@ def build(run_dir: Path, examples_per_heatmap: int) -> dict:
             "heatmaps": [],
             "faithfulness": None,
         }
-        if audit is not None and (run_dir / "terms.parquet").is_file():
-            context |= _guarded(run_dir / "audit.json", _audit, connection, audit, examples_per_heatmap)
+        if audit is not None and (run_dir / TERMS_FILE).is_file():
+            context |= _guarded(run_dir / AUDIT_FILE, _audit, connection, audit, examples_per_heatmap)
         if faithfulness is not None:
-            context["faithfulness"] = _guarded(run_dir / "faithfulness.json", _faithfulness, faithfulness)
+            context["faithfulness"] = _guarded(run_dir / FAITHFULNESS_FILE, _faithfulness, faithfulness)
         context["kept"] = {
-            "audit": _kept(run_dir, "audit", "audit.json", audit),
-            "evaluation": _kept(run_dir, "evaluation", "faithfulness.json", faithfulness),
+            "audit": _kept(run_dir, "audit", AUDIT_FILE, audit),
+            "evaluation": _kept(run_dir, "evaluation", FAITHFULNESS_FILE, faithfulness),
         }
     finally:
         connection.close()

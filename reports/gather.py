@@ -14,8 +14,8 @@ import duckdb
 import numpy as np
 import pyarrow.compute as pc
 
-from audits import QueryError, run_named
-from audits.database import connect_audited
+from lrp_audit.audits import QueryError, run_named
+from lrp_audit.audits.database import connect_audited
 
 from .inputs import ReportError
 

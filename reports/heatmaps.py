@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lrp.heatmap import colour, strength
+from lrp_audit.lrp.heatmap import colour, strength
 
 from .gather import Example
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.tables import RunFolderError, read_json
+from lrp_audit.run_folder import RunFolderError, read_json
 
 
 class ReportError(RunFolderError):

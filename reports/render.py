@@ -23,7 +23,7 @@ def interval(value: dict | None, spec: str = ".3g") -> str:
 
 def environment() -> Environment:
     environment = Environment(
-        loader=PackageLoader("reports", "templates"),
+        loader=PackageLoader("lrp_audit.reports", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html", "j2"), default_for_string=True, default=True),
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -14,9 +14,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import synthetic
-from audits.audit import run_audit
-from audits.settings import AuditSettings
-from pipelines.tables import WORDS
+from lrp_audit.audits.audit import run_audit
+from lrp_audit.audits.settings import AuditSettings
+from lrp_audit.run_folder import WORDS
 
 SCRIPT = "<script>window.__pwned = 1</script>"
 IMAGE = '<img src=x onerror="window.__pwned = 2">'

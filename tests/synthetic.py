@@ -13,8 +13,8 @@ import numpy as np
 import pyarrow as pa
 
 import tiny
-from lrp.encoding import encode
-from pipelines.tables import ERRORS, EXAMPLES, TOKENS, WORDS, write_atomic
+from lrp_audit.lrp.encoding import encode
+from lrp_audit.run_folder import ERRORS, EXAMPLES, TOKENS, WORDS, write_atomic
 
 LABELS = ("negative", "positive")
 

@@ -11,12 +11,12 @@ from typer.testing import CliRunner
 
 import golden
 import leak
-from audits.audit import run_audit
-from pipelines.cli import app
-from pipelines.config import load_config
-from pipelines.rerun import ray_predictor
-from pipelines import scan
-from pipelines.scan import locate, run_scan
+from lrp_audit.audits.audit import run_audit
+from lrp_audit.cli import app
+from lrp_audit.pipelines.config import load_config
+from lrp_audit.pipelines.rerun import ray_predictor
+from lrp_audit.pipelines import scan
+from lrp_audit.pipelines.scan import locate, run_scan
 
 
 def scan_config(root, kind: str) -> str:

@@ -8,9 +8,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from audits.audit import run_audit
-from audits.settings import AuditSettings
-from pipelines.cli import app
+from lrp_audit.audits.audit import run_audit
+from lrp_audit.audits.settings import AuditSettings
+from lrp_audit.cli import app
 from synthetic import write_run
 
 PLANTED = {
@@ -88,7 +88,7 @@ def test_bad_audit_settings_exit_2_naming_the_key(planted_run, override, message
 
 
 def test_an_unconfirmed_swap_is_explained_with_the_signs_the_table_shows():
-    from audits.audit import unconfirmed_reason
+    from lrp_audit.audits.audit import unconfirmed_reason
 
     check = {
         "swap": {"mean_probability_change": -0.40},

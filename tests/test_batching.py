@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tiny
 
-from lrp import Explainer
+from lrp_audit.lrp import Explainer
 
 SHORT, LONG = "ok then", "The nurse said he would be back with the results in an hour or two."
 

@@ -6,7 +6,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.cli import app
+from lrp_audit.cli import app
 
 runner = CliRunner()
 
@@ -73,7 +73,7 @@ def test_a_fresh_head_is_initialised_the_same_way_every_time():
 
 
 def test_explain_model_demo_is_the_demo_s_fine_tuned_model(model_dir, monkeypatch):
-    import demo
+    import lrp_audit.demo as demo
 
     monkeypatch.setattr(demo, "demo_model", lambda **_: model_dir)
     result = runner.invoke(app, ["explain", "She is an engineer.", "--model", "demo", "--format", "json"])

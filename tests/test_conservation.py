@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import tiny
 
-from lrp import CP_LRP, Explainer
-from lrp.inputs import EmbeddingCapture
+from lrp_audit.lrp import CP_LRP, Explainer
+from lrp_audit.lrp.inputs import EmbeddingCapture
 
 CASES = [(arch, "sequence-classification") for arch in tiny.ARCHITECTURES] + [
     (arch, "causal-lm") for arch in tiny.DECODERS

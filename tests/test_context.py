@@ -4,7 +4,7 @@ import pytest
 import tiny
 import torch
 
-from lrp import ATTN_LRP, CP_LRP, Explainer
+from lrp_audit.lrp import ATTN_LRP, CP_LRP, Explainer
 
 
 def _state(model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from audits.counterfactual import build_examples, match_case
+from lrp_audit.audits.counterfactual import build_examples, match_case
 
 
 @pytest.mark.parametrize(("original", "expected"), [("She", "He"), ("SHE", "HE"), ("she", "he"), ("S", "He")])

@@ -10,10 +10,10 @@ import pytest
 from transformers import AutoModelForSequenceClassification
 from typer.testing import CliRunner
 
-import demo
-from demo import finetune, profiles
-from pipelines.cli import app
-from pipelines.config import load_config
+import lrp_audit.demo as demo
+from lrp_audit.demo import finetune, profiles
+from lrp_audit.cli import app
+from lrp_audit.pipelines.config import load_config
 
 # The reduced demo: a tiny BERT trained from scratch instead of MiniLM, a fifth of the profiles.
 SMALL = finetune.Recipe(steps=150, learning_rate=3e-3, batch_size=32)

@@ -11,10 +11,10 @@ import yaml
 from typer.testing import CliRunner
 
 import leak
-from lrp import Explainer
-from pipelines.cli import app
-from pipelines.config import load_run_config
-from pipelines.rerun import ray_predictor
+from lrp_audit.lrp import Explainer
+from lrp_audit.cli import app
+from lrp_audit.pipelines.config import load_run_config
+from lrp_audit.pipelines.rerun import ray_predictor
 
 SAMPLE = 30
 

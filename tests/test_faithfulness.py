@@ -7,10 +7,10 @@ import pytest
 
 import leak
 import tiny
-from audits.faithfulness import summarize
-from audits.settings import EvaluationSettings
-from lrp import Explainer, LRPError
-from lrp.faithfulness import (
+from lrp_audit.audits.faithfulness import summarize
+from lrp_audit.audits.settings import EvaluationSettings
+from lrp_audit.lrp import Explainer, LRPError
+from lrp_audit.lrp.faithfulness import (
     FRACTIONS,
     RANDOM,
     Curves,

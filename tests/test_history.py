@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 
 import leak
 import synthetic
-from audits.audit import run_audit
-from audits.compare import compare_runs
-from audits.settings import AuditSettings
-from pipelines.cli import app
+from lrp_audit.audits.audit import run_audit
+from lrp_audit.audits.compare import compare_runs
+from lrp_audit.audits.settings import AuditSettings
+from lrp_audit.cli import app
 
 NEUTRAL = [
     f"The person {verb} the {thing} {manner}."

@@ -17,7 +17,7 @@ from safetensors.torch import load_file
 from typer.testing import CliRunner
 
 import synthetic
-from pipelines.cli import app
+from lrp_audit.cli import app
 
 TEXTS = ["She said yes.", "He said no.", "They waited."] * 4
 

@@ -6,8 +6,8 @@ import duckdb
 import pytest
 import yaml
 
-from audits import DEFAULT_AXES, LexiconError, load_lexicons
-from audits.lexicon import bundled_axes, load_lexicon, term_parts
+from lrp_audit.audits import DEFAULT_AXES, LexiconError, load_lexicons
+from lrp_audit.audits.lexicon import bundled_axes, load_lexicon, term_parts
 
 VALID = {
     "axis": "colour",

@@ -5,9 +5,9 @@ import pytest
 import tiny
 import torch
 
-from lrp import Explainer
-from lrp.attention import UniformBilinearRule
-from lrp.rules import scale_gradient
+from lrp_audit.lrp import Explainer
+from lrp_audit.lrp.attention import UniformBilinearRule
+from lrp_audit.lrp.rules import scale_gradient
 
 TEXT = ["She is a brilliant engineer and he said yes."]
 

@@ -15,10 +15,10 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 import synthetic
-from audits.audit import run_audit
-from audits.settings import AuditSettings
-from lrp import console as output
-from pipelines.cli import app
+from lrp_audit.audits.audit import run_audit
+from lrp_audit.audits.settings import AuditSettings
+from lrp_audit.lrp import console as output
+from lrp_audit.cli import app
 
 TEXTS = [f"{subject} said the result was {ending} today." for subject in ("She", "He") for ending in "ABCDE"] * 3
 
@@ -46,7 +46,7 @@ def test_a_console_that_writes_to_a_pipe_never_wraps(monkeypatch):
 def test_runs_prints_each_run_on_one_whole_line_into_a_pipe(deep):
     environment = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
     completed = subprocess.run(
-        [sys.executable, "-m", "pipelines", "runs", str(deep.parent)],
+        [sys.executable, "-m", "lrp_audit", "runs", str(deep.parent)],
         capture_output=True,
         text=True,
         env=environment,

@@ -15,11 +15,11 @@ import pytest
 import reference
 from synthetic import write_run
 
-from audits import DEFAULT_AXES, QueryError, connect, load_lexicons, named_queries, run_named, run_sql, terms_table
-from audits.database import QUERIES
-from pipelines.tables import ERRORS as ERRORS_SCHEMA
-from pipelines.tables import EXAMPLES as EXAMPLES_SCHEMA
-from pipelines.tables import write_atomic
+from lrp_audit.audits import DEFAULT_AXES, QueryError, connect, load_lexicons, named_queries, run_named, run_sql, terms_table
+from lrp_audit.audits.database import QUERIES
+from lrp_audit.run_folder import ERRORS as ERRORS_SCHEMA
+from lrp_audit.run_folder import EXAMPLES as EXAMPLES_SCHEMA
+from lrp_audit.run_folder import write_atomic
 
 # Each text (and its pair) exercises something: subword splits, punctuation-only words, case and
 # accents, hyphenated multi-word terms, overlapping terms of one axis, a term in two axes, a term

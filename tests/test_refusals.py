@@ -9,8 +9,8 @@ import torch
 from torch import nn
 from transformers import AutoModelForSequenceClassification, GemmaConfig, OPTConfig
 
-from lrp import Explainer, LRPError, UnsupportedArchitectureError, UnsupportedDtypeError
-from lrp.loading import resolve_dtype
+from lrp_audit.lrp import Explainer, LRPError, UnsupportedArchitectureError, UnsupportedDtypeError
+from lrp_audit.lrp.loading import resolve_dtype
 
 
 def test_float16_is_refused(tokenizer):

@@ -14,11 +14,11 @@ from markupsafe import escape
 
 import hostile
 import synthetic
-from audits.audit import run_audit
-from audits.settings import AuditSettings
-from pipelines.tables import RunFolderError
-from reports import ReportError, gather, write_report
-from reports.heatmaps import pieces
+from lrp_audit.audits.audit import run_audit
+from lrp_audit.audits.settings import AuditSettings
+from lrp_audit.run_folder import RunFolderError
+from lrp_audit.reports import ReportError, gather, write_report
+from lrp_audit.reports.heatmaps import pieces
 
 SUBJECTS = ["She", "He", "Her friend", "His friend", "They"]
 ENDINGS = ["good", "bad", "fine", "odd"]

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 import hostile
 import leak
 from browser import browser_fixture, chromium_fixture, page_fixture, problems_fixture  # noqa: F401
-from pipelines.cli import app
-from reports import write_report
+from lrp_audit.cli import app
+from lrp_audit.reports import write_report
 
 ARTIFACTS = Path(__file__).parent / ".artifacts"
 

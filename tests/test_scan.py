@@ -21,10 +21,10 @@ import yaml
 
 from typer.testing import CliRunner
 
-from pipelines.cli import app
-from pipelines.config import ConfigError, load_config
-from pipelines.scan import locate, run_scan
-from pipelines.tables import KEYS, SCHEMAS
+from lrp_audit.cli import app
+from lrp_audit.pipelines.config import ConfigError, load_config
+from lrp_audit.pipelines.scan import locate, run_scan
+from lrp_audit.run_folder import KEYS, SCHEMAS
 
 GOOD = ["She is a brilliant engineer.", "He said yes to the offer.", "ok", "The nurse checked it twice.", "42"]
 BAD = [None, "", "   "]
@@ -92,7 +92,7 @@ def test_conservation_columns_agree_with_the_tokens_table(ray_local, tmp_path, m
 
 
 def test_scan_matches_the_python_api(ray_local, tmp_path, model_dir, data_file):
-    from lrp import Explainer
+    from lrp_audit.lrp import Explainer
 
     result = run_scan(load_config(write_config(tmp_path, model_dir, data_file)))
     tokens = read(result.run_dir, "tokens").filter(pc.equal(pc.field("example_id"), "u0"))
@@ -162,7 +162,7 @@ def test_a_changed_config_cannot_reuse_a_run_folder(ray_local, tmp_path, model_d
 
 
 def _scan_command(config: Path) -> list[str]:
-    return [sys.executable, "-m", "pipelines", "scan", str(config)]
+    return [sys.executable, "-m", "lrp_audit", "scan", str(config)]
 
 
 @pytest.mark.parametrize(
@@ -368,7 +368,7 @@ def _unreachable_model(folder: Path, family: str) -> Path:
 def test_a_model_the_rules_cannot_reach_stops_the_scan_before_any_row_is_read(
     tmp_path, data_file, monkeypatch, family, message
 ):
-    from pipelines import scan
+    from lrp_audit.pipelines import scan
 
     def no_ray(*_):
         raise AssertionError("Ray was started")

@@ -13,10 +13,10 @@ import tiny
 import yaml
 from ray.cluster_utils import Cluster
 
-from pipelines.config import load_config
-from pipelines.scan import run_scan
-from pipelines.stages import Attribute
-from pipelines.tables import KEYS, SCHEMAS
+from lrp_audit.pipelines.config import load_config
+from lrp_audit.pipelines.scan import run_scan
+from lrp_audit.pipelines.stages import Attribute
+from lrp_audit.run_folder import KEYS, SCHEMAS
 
 TEXTS = ["She is a brilliant engineer.", "He said yes to the offer.", "ok", "The nurse checked it twice."] * 4
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from audits.statistics import benjamini_hochberg, mean_interval, ratio_of_means, rng_for, sign_flip_pvalue
+from lrp_audit.audits.statistics import benjamini_hochberg, mean_interval, ratio_of_means, rng_for, sign_flip_pvalue
 
 
 def test_the_sign_flip_test_is_exact_for_few_examples():

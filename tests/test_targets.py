@@ -4,7 +4,7 @@ import pytest
 import tiny
 import torch
 
-from lrp import Explainer, TargetError
+from lrp_audit.lrp import Explainer, TargetError
 
 
 @pytest.fixture

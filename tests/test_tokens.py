@@ -4,7 +4,7 @@ import pytest
 import pyarrow as pa
 import tiny
 
-from lrp import Explainer, to_arrow
+from lrp_audit.lrp import Explainer, to_arrow
 
 TEXT = "Unbelievably, the engineer's design worked."
 

@@ -22,7 +22,7 @@ from transformers import (
     XLMRobertaConfig,
 )
 
-from lrp import bundled_model_path
+from lrp_audit.lrp import bundled_model_path
 
 ENCODERS = ("bert", "roberta", "distilbert", "electra", "xlm-roberta", "modernbert")
 DECODERS = ("gpt2", "llama", "qwen2")

@@ -15,13 +15,13 @@ import pyarrow as pa
 import typer
 from rich.console import Console
 
-from lrp import METHODS, Explainer, LRPError, bundled_model_path, to_arrow
-from lrp.console import console
-from lrp.heatmap import print_heatmaps
+from lrp_audit.lrp import METHODS, Explainer, LRPError, bundled_model_path, to_arrow
+from lrp_audit.lrp.console import console
+from lrp_audit.lrp.heatmap import print_heatmaps
 
-from .cluster import Interrupted, interruptible
-from .config import ConfigError, load_config, load_run_config
-from .tables import RunFolderError
+from lrp_audit.pipelines.cluster import Interrupted, interruptible
+from lrp_audit.pipelines.config import ConfigError, load_config, load_run_config
+from lrp_audit.run_folder import RunFolderError
 
 app = typer.Typer(
     help="Audit transformers for reliance on sensitive features with conservative LRP.",
@@ -65,7 +65,7 @@ DEMO_MODEL = "demo"
 
 
 def bundled_sentences() -> list[str]:
-    text = resources.files("pipelines").joinpath("data/sentences.txt").read_text(encoding="utf-8")
+    text = resources.files("lrp_audit.pipelines").joinpath("data/sentences.txt").read_text(encoding="utf-8")
     return [line for line in text.splitlines() if line.strip()]
 
 
@@ -156,7 +156,7 @@ def explain(
                 style="dim",
             )
         elif model == DEMO_MODEL:
-            from demo import demo_model
+            from lrp_audit.demo import demo_model
 
             model = str(demo_model(console=stderr))
         explainer = Explainer.from_pretrained(
@@ -221,7 +221,9 @@ def demo(
         list[str] | None,
         typer.Option("--set", help="Override a key of configs/demo.yaml: --set dataset.limit=200 (repeatable)."),
     ] = None,
-    config: Annotated[Path, typer.Option(help="The demo's scan config.")] = Path("configs/demo.yaml"),
+    config: Annotated[
+        Path | None, typer.Option(help="The demo's scan config. Default: configs/demo.yaml, as shipped in the package.")
+    ] = None,
     fail_on_flag: FailOnFlag = False,
     output_format: SummaryOption = SummaryFormat.text,
 ) -> None:
@@ -233,10 +235,11 @@ def demo(
     and report.html, as `lrp-audit scan` does. No network is needed. Afterwards
     `lrp-audit explain "some text" --model demo` explains your own sentences with the same model.
     """
-    from demo import DATA_DIR, demo_model
+    from lrp_audit import configs
+    from lrp_audit.demo import DATA_DIR, demo_model
 
     _scan(
-        config,
+        config or configs.FOLDER / "demo.yaml",
         [f"model.name={demo_model(console=stderr)}", f"dataset.name={DATA_DIR}", *(overrides or [])],
         fail_on_flag,
         output_format,
@@ -246,7 +249,7 @@ def demo(
 def _scan(config: Path, overrides: list[str], fail_on_flag: bool, output_format: SummaryFormat) -> None:
     """Scan, audit, evaluate and report (each only where its inputs or settings changed), then say
     where to look next."""
-    from .scan import run_scan
+    from lrp_audit.pipelines.scan import run_scan
 
     try:
         scan_config = load_config(config, overrides)
@@ -265,7 +268,7 @@ def _scan(config: Path, overrides: list[str], fail_on_flag: bool, output_format:
     report = _report(result.run_dir, only_if_stale=not changed)
     flags = audit.report["flags"] if audit else []
     if output_format is SummaryFormat.json:
-        from audits.summary import audit_record, faithfulness_record
+        from lrp_audit.audits.summary import audit_record, faithfulness_record
 
         _print_json(
             {
@@ -292,7 +295,7 @@ def _scan(config: Path, overrides: list[str], fail_on_flag: bool, output_format:
 
 def _next_steps(run_dir: Path, flags: list[dict]) -> None:
     """Where a newcomer goes next: the report, and a query to try."""
-    from pipelines.tables import REPORT_FILE
+    from lrp_audit.run_folder import REPORT_FILE
 
     group = flags[0] if flags else {"axis": "gender", "group": "female"}
     stdout.print(f"\n[bold]Report:[/] {Path(run_dir).resolve() / REPORT_FILE}", highlight=False)
@@ -330,7 +333,7 @@ def audit(
     outcome = _audit(run_dir, config, output_format)
     _report(run_dir, only_if_stale=outcome.origin == "current")
     if output_format is SummaryFormat.json:
-        from audits.summary import audit_record
+        from lrp_audit.audits.summary import audit_record
 
         _print_json(audit_record(outcome.report) | {"origin": outcome.origin})
     if outcome.report["flags"] and (fail_on_flag or config.audit.fail_on_flag):
@@ -368,7 +371,7 @@ def evaluate(
     outcome = _evaluate(run_dir, config, output_format)
     _report(run_dir, only_if_stale=outcome.origin == "current")
     if output_format is SummaryFormat.json:
-        from audits.summary import faithfulness_record
+        from lrp_audit.audits.summary import faithfulness_record
 
         _print_json(faithfulness_record(outcome.report) | {"origin": outcome.origin})
 
@@ -397,11 +400,11 @@ ORIGIN = {
 
 def _audit(run_dir: Path, config, output_format: SummaryFormat):
     """Audits (or finds the audit already made with these settings) and prints its summary."""
-    from audits import LexiconError, QueryError
-    from audits.audit import AUDIT_FILE, run_audit
-    from audits.summary import print_summary
+    from lrp_audit.audits import LexiconError, QueryError
+    from lrp_audit.audits.audit import AUDIT_FILE, run_audit
+    from lrp_audit.audits.summary import print_summary
 
-    from .rerun import ray_predictor
+    from lrp_audit.pipelines.rerun import ray_predictor
 
     try:
         with stoppable("audit", "no new audit was kept; rerun to make it"):
@@ -416,9 +419,9 @@ def _audit(run_dir: Path, config, output_format: SummaryFormat):
 
 def _evaluate(run_dir: Path, config, output_format: SummaryFormat):
     """Evaluates (or finds the evaluation already made with these settings) and prints its table."""
-    from audits.summary import print_faithfulness
+    from lrp_audit.audits.summary import print_faithfulness
 
-    from .evaluate import FILE, EvaluationError, run_evaluation
+    from lrp_audit.pipelines.evaluate import FILE, EvaluationError, run_evaluation
 
     try:
         with stoppable("faithfulness check", "no new evaluation was kept; rerun to make it"):
@@ -441,8 +444,8 @@ def _say_origin(outcome, step: str, path: Path) -> None:
 
 def _report(run_dir: Path, only_if_stale: bool = False) -> Path:
     """Writes report.html; with ``only_if_stale``, only where it is missing (nothing it shows changed)."""
-    from pipelines.tables import REPORT_FILE
-    from reports import write_report
+    from lrp_audit.run_folder import REPORT_FILE
+    from lrp_audit.reports import write_report
 
     path = Path(run_dir) / REPORT_FILE
     if only_if_stale and path.is_file():
@@ -474,9 +477,9 @@ def runs(
 
     For more, query the views runs, run_groups and run_flags (queries/history/, see its README).
     """
-    from audits import QueryError
-    from audits.history import HISTORY_QUERIES, connect_history, run_folders
-    from audits.database import run_named
+    from lrp_audit.audits import QueryError
+    from lrp_audit.audits.history import HISTORY_QUERIES, connect_history, run_folders
+    from lrp_audit.audits.database import run_named
 
     if output_format is QueryFormat.parquet and output is None:
         fail("--format parquet needs --output FILE")
@@ -510,10 +513,10 @@ def compare(
 
     Exit codes: 0 done, 3 a new flag and --fail-on-new-flag, 2 bad input, 1 internal error.
     """
-    from audits import LexiconError, QueryError
-    from audits.compare import compare_runs
-    from audits.history import latest_runs
-    from audits.summary import print_comparison
+    from lrp_audit.audits import LexiconError, QueryError
+    from lrp_audit.audits.compare import compare_runs
+    from lrp_audit.audits.history import latest_runs
+    from lrp_audit.audits.summary import print_comparison
 
     try:
         if latest is not None:
@@ -554,8 +557,8 @@ def query(
 
     Parameters are bound as DuckDB variables (getvariable('name') in SQL), never pasted into it.
     """
-    from audits import LexiconError, QueryError, connect, load_lexicons, named_queries, run_named, run_sql, terms_table
-    from audits.database import set_params
+    from lrp_audit.audits import LexiconError, QueryError, connect, load_lexicons, named_queries, run_named, run_sql, terms_table
+    from lrp_audit.audits.database import set_params
 
     if list_queries:
         for query_name, shipped in named_queries().items():

@@ -1,5 +1,0 @@
-"""``python -m pipelines`` is the ``lrp-audit`` command."""
-
-from .cli import app
-
-app(prog_name="lrp-audit")
