@@ -18,6 +18,16 @@ import pandas as pd
 import pyarrow as pa
 
 from lrp_audit.run_folder import AUDIT_FILE, TERMS_FILE, Kept, complete_manifest, current_or_made, settings_key, write_atomic
+from lrp_audit.run_folder.records import (
+    AuditReport,
+    CounterfactualCheck,
+    Coverage,
+    Finding,
+    GroupCoverage,
+    Manifest,
+    TermCoverage,
+    Test,
+)
 
 from .counterfactual import VARIANTS, Example, Outcome, build_examples
 from .database import connect, materialize, run_named
@@ -63,19 +73,19 @@ CHOSEN_CONTROL_WORDS = """
 """
 
 
-def audit_key(manifest: dict, settings: AuditSettings, lexicons: list[Lexicon], with_model: bool) -> str:
+def audit_key(manifest: Manifest, settings: AuditSettings, lexicons: list[Lexicon], with_model: bool) -> str:
     """What an audit's result depends on: the run's identity, the settings, the lexicons' content and
     whether a model was there to rerun the counterfactual swaps."""
     return settings_key(
         STEP,
-        manifest.get("identity"),
+        manifest.identity,
         settings.model_dump(exclude=NOT_IN_KEY),
         [lexicon.summary() | {"path": None} for lexicon in lexicons],
         with_model,
     )
 
 
-def run_audit(run_dir: str | Path, settings: AuditSettings, predict: Predict | None = None) -> Kept:
+def run_audit(run_dir: str | Path, settings: AuditSettings, predict: Predict | None = None) -> Kept[AuditReport]:
     """Audit ``run_dir``: ``audit.json`` and ``terms.parquet`` in the run folder are the current audit.
 
     Every audit is kept in ``kept/audit-<key>/`` under the key of its run, settings and lexicons, so
@@ -86,17 +96,17 @@ def run_audit(run_dir: str | Path, settings: AuditSettings, predict: Predict | N
     lexicons = load_lexicons(settings.axes, settings.lexicons)
     key = audit_key(manifest, settings, lexicons, predict is not None)
 
-    def make(folder: Path) -> dict:
+    def make(folder: Path) -> AuditReport:
         terms = terms_table(lexicons)
         write_atomic(terms, folder / TERMS_FILE)
         return _audit(run_dir, manifest, settings, lexicons, terms, predict)
 
-    return current_or_made(run_dir, STEP, key, FILES, make)
+    return current_or_made(run_dir, STEP, key, FILES, make, AuditReport)
 
 
 def _audit(
-    run_dir: Path, manifest: dict, settings: AuditSettings, lexicons: list[Lexicon], terms: pa.Table, predict
-) -> dict:
+    run_dir: Path, manifest: Manifest, settings: AuditSettings, lexicons: list[Lexicon], terms: pa.Table, predict
+) -> AuditReport:
     """Shares (SQL) -> tests -> counterfactual check of the candidates -> the report."""
     connection = connect(run_dir, terms)
     materialize(connection)
@@ -105,35 +115,35 @@ def _audit(
     num_examples = connection.sql("SELECT count(*) FROM examples").fetchall()[0][0]
 
     tests = _tests(shares, settings)
-    tested = [test for test in tests if test["tested"]]
-    for test, q in zip(tested, benjamini_hochberg([test["p_value"] for test in tested])):
-        test["q_value"] = q
-    candidates = [test for test in tested if test["level"] == "group" and _passes_statistics(test, settings)]
+    q_values = iter(benjamini_hochberg([test.p_value for test in tests if test.tested]))
+    tests = [test.updated(q_value=next(q_values)) if test.tested else test for test in tests]
+    candidates = [
+        test for test in tests if test.tested and test.level == "group" and _passes_statistics(test, settings)
+    ]
     counterfactuals = _counterfactuals(
         connection, candidates, {lexicon.axis: lexicon for lexicon in lexicons}, settings, predict
     )
-    flags, unconfirmed = [], []
-    for test, check in zip(candidates, counterfactuals):
-        entry = {"axis": test["axis"], "group": test["group"], "statistics": test, "counterfactual": check}
-        (flags if check["confirmed"] else unconfirmed).append(entry)
+    findings = [
+        Finding(axis=test.axis, group=test.group, statistics=test, counterfactual=check)
+        for test, check in zip(candidates, counterfactuals)
+    ]
+    flags = [finding for finding in findings if finding.counterfactual.confirmed]
+    return AuditReport(
+        run_id=manifest.run_id,
+        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        status="flagged" if flags else "clear",
+        method=manifest.method,
+        settings=settings.model_dump(),
+        lexicons=[lexicon.summary() for lexicon in lexicons],
+        coverage=_coverage(coverage, shares, num_examples),
+        tests=tests,
+        flags=flags,
+        unconfirmed=[finding for finding in findings if not finding.counterfactual.confirmed],
+        caveats=CAVEATS,
+    )
 
-    report = {
-        "run_id": manifest.get("run_id", run_dir.name),
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "status": "flagged" if flags else "clear",
-        "method": (manifest.get("attribution") or {}).get("method"),
-        "settings": settings.model_dump(),
-        "lexicons": [lexicon.summary() for lexicon in lexicons],
-        "coverage": _coverage(coverage, shares, num_examples),
-        "tests": tests,
-        "flags": flags,
-        "unconfirmed": unconfirmed,
-        "caveats": CAVEATS,
-    }
-    return report
 
-
-def _tests(shares: pd.DataFrame, settings: AuditSettings) -> list[dict]:
+def _tests(shares: pd.DataFrame, settings: AuditSettings) -> list[Test]:
     """One test per group, per group and predicted class, and per term."""
     groups, terms = shares[shares["term"].isna()], shares[shares["term"].notna()]
     tests = []
@@ -148,10 +158,10 @@ def _tests(shares: pd.DataFrame, settings: AuditSettings) -> list[dict]:
 
 def _test(
     rows: pd.DataFrame, settings: AuditSettings, level: str, axis: str, group: str, *, prediction=None, term=None
-) -> dict:
+) -> Test:
     rows = rows[rows["total_abs"] > 0]
     controlled = rows[rows["control_share"].notna()]
-    test = {
+    seen = {
         "level": level,
         "axis": axis,
         "group": group,
@@ -166,49 +176,49 @@ def _test(
         "top1_rate": _mean(rows["top1"]),
         "topk_rate": _mean(rows["topk"]),
     }
-    if not test["tested"]:
-        return test | {"reason": f"fewer than {settings.min_examples} examples"}
+    if not seen["tested"]:
+        return Test(**seen, reason=f"fewer than {settings.min_examples} examples")
     key = f"{level}/{axis}/{group}/{prediction}/{term}"
     options = {"resamples": settings.resamples, "confidence": settings.confidence}
-    test["lift_tokens"] = ratio_of_means(
-        rows["share"], rows["expected_share"], rng=rng_for(settings.seed, key + "/tokens"), **options
-    ).record()
-    test["lift_control"] = ratio_of_means(
-        controlled["share"], controlled["control_share"], rng=rng_for(settings.seed, key + "/control"), **options
-    ).record()
-    test["relevance"] = mean_interval(
-        rows["relevance"], rng=rng_for(settings.seed, key + "/relevance"), **options
-    ).record()
-    test["p_value"] = sign_flip_pvalue(
-        controlled["share"] - controlled["control_share"],
-        resamples=settings.resamples,
-        rng=rng_for(settings.seed, key + "/p"),
+    return Test(
+        **seen,
+        lift_tokens=ratio_of_means(
+            rows["share"], rows["expected_share"], rng=rng_for(settings.seed, key + "/tokens"), **options
+        ).record(),
+        lift_control=ratio_of_means(
+            controlled["share"], controlled["control_share"], rng=rng_for(settings.seed, key + "/control"), **options
+        ).record(),
+        relevance=mean_interval(rows["relevance"], rng=rng_for(settings.seed, key + "/relevance"), **options).record(),
+        p_value=sign_flip_pvalue(
+            controlled["share"] - controlled["control_share"],
+            resamples=settings.resamples,
+            rng=rng_for(settings.seed, key + "/p"),
+        ),
     )
-    return test
 
 
-def _passes_statistics(test: dict, settings: AuditSettings) -> bool:
-    low = test["lift_control"]["low"]
-    return low is not None and low > settings.min_lift and test["q_value"] <= settings.alpha
+def _passes_statistics(test: Test, settings: AuditSettings) -> bool:
+    low = test.lift_control.low
+    return low is not None and low > settings.min_lift and test.q_value <= settings.alpha
 
 
 def _counterfactuals(
-    connection, candidates: list[dict], lexicons: dict[str, Lexicon], settings: AuditSettings, predict
-) -> list[dict]:
+    connection, candidates: list[Test], lexicons: dict[str, Lexicon], settings: AuditSettings, predict
+) -> list[CounterfactualCheck]:
     """Swap each candidate group's terms for its partner's and rerun the model (one pooled call)."""
     checks, plans = [], []
     for test in candidates:
-        partner = lexicons[test["axis"]].spec.groups[test["group"]].swap_with
-        check = {"partner": partner, "confirmed": False}
+        partner = lexicons[test.axis].spec.groups[test.group].swap_with
         if partner is None:
-            check["reason"] = f"group {test['group']} has no swap_with partner in its lexicon"
+            reason = f"group {test.group} has no swap_with partner in its lexicon"
         elif predict is None:
-            check["reason"] = "no model to rerun (the run's config has no loadable model)"
+            reason = "no model to rerun (the run's config has no loadable model)"
         else:
             examples = _plan(connection, test, settings)
-            check["reason"] = None if examples else "no example has a term with a swap partner"
-            plans.append((check, examples))
-        checks.append(check)
+            reason = None if examples else "no example has a term with a swap partner"
+            if examples:
+                plans.append((len(checks), examples))
+        checks.append(CounterfactualCheck(partner=partner, confirmed=False, reason=reason))
     rows = [
         dict(zip(("text", "text_pair"), example.texts(variant))) | {"target": example.target}
         for _, examples in plans
@@ -216,18 +226,16 @@ def _counterfactuals(
         for variant in VARIANTS
     ]
     results = iter(predict(rows) if rows else [])
-    measured = []
-    for check, examples in plans:
-        if not examples:
-            continue
+    measured = {}
+    for index, examples in plans:
         answers = [[next(results) for _ in VARIANTS] for _ in examples]
         outcome = Outcome(
             {v: np.array([a[i]["probability"] for a in answers]) for i, v in enumerate(VARIANTS)},
             {v: np.array([a[i]["prediction"] for a in answers]) for i, v in enumerate(VARIANTS)},
         )
-        key = f"counterfactual/{check['partner']}/{examples[0].example_id}"
+        key = f"counterfactual/{checks[index].partner}/{examples[0].example_id}"
         excess = outcome.excess()
-        check |= {
+        measured[index] = {
             "examples": len(examples),
             "unswappable_terms": sum(example.unswappable for example in examples),
             "swap": outcome.effect("swapped"),
@@ -237,31 +245,30 @@ def _counterfactuals(
             ).record(),
             "p_value": sign_flip_pvalue(excess, resamples=settings.resamples, rng=rng_for(settings.seed, key + "/p")),
         }
-        measured.append(check)
-    for check, q in zip(measured, benjamini_hochberg([check["p_value"] for check in measured])):
-        check["q_value"] = q
-        check["confirmed"] = (
-            q <= settings.alpha and check["excess_change"]["estimate"] >= settings.min_probability_change
+    q_values = benjamini_hochberg([numbers["p_value"] for numbers in measured.values()])
+    for (index, numbers), q in zip(measured.items(), q_values):
+        confirmed = q <= settings.alpha and numbers["excess_change"].estimate >= settings.min_probability_change
+        check = CounterfactualCheck(
+            partner=checks[index].partner, confirmed=confirmed, reason=None, q_value=q, **numbers
         )
-        if not check["confirmed"]:
-            check["reason"] = unconfirmed_reason(check, settings)
+        checks[index] = check if confirmed else check.updated(reason=unconfirmed_reason(check, settings))
     return checks
 
 
-def unconfirmed_reason(check: dict, settings: AuditSettings) -> str:
+def unconfirmed_reason(check: CounterfactualCheck, settings: AuditSettings) -> str:
     """Why a measured swap did not confirm a candidate, in the signs the summary table shows."""
     return (
-        f"the swap changed the target probability by {check['swap']['mean_probability_change']:+.3f} on "
-        f"average against {check['control']['mean_probability_change']:+.3f} for the control; its mean "
-        f"absolute change beyond the control's is {check['excess_change']['estimate']:+.3f} (needs >= "
-        f"{settings.min_probability_change} at q <= {settings.alpha}; q = {check['q_value']:.3g})"
+        f"the swap changed the target probability by {check.swap.mean_probability_change:+.3f} on "
+        f"average against {check.control.mean_probability_change:+.3f} for the control; its mean "
+        f"absolute change beyond the control's is {check.excess_change.estimate:+.3f} (needs >= "
+        f"{settings.min_probability_change} at q <= {settings.alpha}; q = {check.q_value:.3g})"
     )
 
 
-def _plan(connection, test: dict, settings: AuditSettings) -> list[Example]:
+def _plan(connection, test: Test, settings: AuditSettings) -> list[Example]:
     """The swap plan for a sample of the examples that contain the group."""
-    rng = rng_for(settings.seed, f"sample/{test['axis']}/{test['group']}")
-    where = [test["axis"], test["group"]]
+    rng = rng_for(settings.seed, f"sample/{test.axis}/{test.group}")
+    where = [test.axis, test.group]
     ids = [row["example_id"] for row in _rows(connection, EXAMPLES_WITH_GROUP, where)]
     if len(ids) > settings.counterfactual_examples:
         ids = sorted(rng.choice(ids, settings.counterfactual_examples, replace=False).tolist())
@@ -277,18 +284,23 @@ def _rows(connection, sql: str, params: list | None = None) -> list[dict]:
     return connection.sql(sql, params=params).to_arrow_table().to_pylist()
 
 
-def _coverage(coverage: pd.DataFrame, shares: pd.DataFrame, num_examples: int) -> dict:
-    """Examples and occurrences per group and term, and how many examples any lexicon term touches."""
-    axes: dict = {}
-    for row in coverage.itertuples(index=False):
-        group = axes.setdefault(row.axis, {}).setdefault(row.group, {"terms": {}})
-        counts = {"examples": int(row.examples), "occurrences": int(row.occurrences)}
+def _coverage(coverage: pd.DataFrame, shares: pd.DataFrame, num_examples: int) -> Coverage:
+    """Examples and occurrences per group and term (the terms that occur), and how many examples any
+    lexicon term touches. The coverage query has a row per group (term NULL) and one per term."""
+    rows = list(coverage.itertuples(index=False))
+    terms: dict[tuple[str, str], dict[str, TermCoverage]] = {}
+    for row in rows:
+        if not pd.isna(row.term) and row.examples:
+            counts = TermCoverage(examples=int(row.examples), occurrences=int(row.occurrences))
+            terms.setdefault((row.axis, row.group), {})[row.term] = counts
+    axes: dict[str, dict[str, GroupCoverage]] = {}
+    for row in rows:
         if pd.isna(row.term):
-            group.update(counts)
-        elif counts["examples"]:
-            group["terms"][row.term] = counts
+            axes.setdefault(row.axis, {})[row.group] = GroupCoverage(
+                examples=int(row.examples), occurrences=int(row.occurrences), terms=terms.get((row.axis, row.group), {})
+            )
     touched = shares["example_id"].nunique() if len(shares) else 0
-    return {"examples": int(num_examples), "examples_with_any_term": int(touched), "axes": axes}
+    return Coverage(examples=int(num_examples), examples_with_any_term=int(touched), axes=axes)
 
 
 def _mean(values: pd.Series) -> float | None:

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lrp_audit.run_folder import AUDIT_FILE, TERMS_FILE, RunFolderError, complete_manifest, read_json
+from lrp_audit.run_folder import AUDIT_FILE, TERMS_FILE, RunFolderError, complete_manifest
+from lrp_audit.run_folder.records import Interval, Record
 
 from .database import connect_audited, run_named
 from .history import HISTORY_QUERIES, connect_history
@@ -22,31 +23,73 @@ from .settings import AuditSettings
 from .statistics import benjamini_hochberg, ratio_difference, rng_for
 
 
-def compare_runs(run_a: str | Path, run_b: str | Path, settings: AuditSettings) -> dict:
+class GroupChange(Record):
+    """One group in both runs' audits (or in one of them): each run's numbers, the change from a to b
+    (an interval; without bounds when the group is not tested in both runs; None when a run lacks the
+    value), its test and what happened to the group's flag (new, resolved, persisting or None)."""
+
+    axis: str
+    group: str
+    examples_a: int | None
+    examples_b: int | None
+    share_a: float | None
+    share_b: float | None
+    share_change: Interval | None
+    lift_a: float | None
+    lift_b: float | None
+    lift_change: Interval | None
+    verdict_a: str
+    verdict_b: str
+    change: str | None
+    state: str
+    tested: bool
+    p_value: float | None
+    q_value: float | None
+    significant: bool
+    reason: str | None
+
+
+class FlagChanges(Record):
+    """Flags by fate, as ``axis/group``."""
+
+    new: list[str]
+    resolved: list[str]
+    persisting: list[str]
+
+
+class Comparison(Record):
+    """Drift from run a to run b (``--format json`` prints it as it is)."""
+
+    run_a: str
+    run_b: str
+    confidence: float
+    groups: list[GroupChange]
+    flags: FlagChanges
+
+
+def compare_runs(run_a: str | Path, run_b: str | Path, settings: AuditSettings) -> Comparison:
     """Compare two audited runs; ``settings`` gives min_examples, confidence, resamples, alpha, seed."""
     run_a, run_b = Path(run_a), Path(run_b)
-    audits = [_audit(run) for run in (run_a, run_b)]
-    ids = [audit["run_id"] for audit in audits]
+    ids = [_audited_run_id(run) for run in (run_a, run_b)]
     connection = connect_history([run_a, run_b])
     table = run_named(connection, "compare", {"run_a": ids[0], "run_b": ids[1]}, HISTORY_QUERIES).to_pandas()
     shares = [_group_shares(run) for run in (run_a, run_b)]
     groups = [_changes(row, shares, settings) for row in table.to_dict("records")]
-    tested = [group for group in groups if group["tested"]]
-    for group, q in zip(tested, benjamini_hochberg([group["p_value"] for group in tested])):
-        group["q_value"] = q
-        group["significant"] = q <= settings.alpha
-    flags = {
-        kind: [g["axis"] + "/" + g["group"] for g in groups if g["change"] == kind]
-        for kind in ("new", "resolved", "persisting")
-    }
-    return {"run_a": ids[0], "run_b": ids[1], "confidence": settings.confidence, "groups": groups, "flags": flags}
+    q_values = iter(benjamini_hochberg([group.p_value for group in groups if group.tested]))
+    groups = [_corrected(group, next(q_values), settings.alpha) if group.tested else group for group in groups]
+    fates = ("new", "resolved", "persisting")
+    flags = FlagChanges(**{kind: [g.axis + "/" + g.group for g in groups if g.change == kind] for kind in fates})
+    return Comparison(run_a=ids[0], run_b=ids[1], confidence=settings.confidence, groups=groups, flags=flags)
 
 
-def _audit(run_dir: Path) -> dict:
+def _audited_run_id(run_dir: Path) -> str:
     if not (run_dir / AUDIT_FILE).is_file() or not (run_dir / TERMS_FILE).is_file():
         raise RunFolderError(f"{run_dir}: not audited yet; run `lrp-audit audit {run_dir}` first")
-    manifest = complete_manifest(run_dir)
-    return read_json(run_dir / AUDIT_FILE) | {"run_id": manifest.get("run_id", run_dir.name)}
+    return complete_manifest(run_dir).run_id
+
+
+def _corrected(group: GroupChange, q_value: float, alpha: float) -> GroupChange:
+    return group.updated(q_value=q_value, significant=q_value <= alpha)
 
 
 def _group_shares(run_dir: Path) -> pd.DataFrame:
@@ -58,9 +101,8 @@ def _group_shares(run_dir: Path) -> pd.DataFrame:
     return shares[["axis", "group", "share", "control_share"]]
 
 
-def _changes(row: dict, shares: list[pd.DataFrame], settings: AuditSettings) -> dict:
-    """One group's change. Every group has the same fields: a change is an interval record (without
-    bounds when the group is not tested in both runs) or None when a run lacks the value."""
+def _changes(row: dict, shares: list[pd.DataFrame], settings: AuditSettings) -> GroupChange:
+    """One group's change, from its row of the compare query and both runs' per-example shares."""
     axis, group = row["axis"], row["group"]
     a, b = (frame[(frame["axis"] == axis) & (frame["group"] == group)].dropna() for frame in shares)
     result = {key: _plain(value) for key, value in row.items()}
@@ -75,9 +117,9 @@ def _changes(row: dict, shares: list[pd.DataFrame], settings: AuditSettings) -> 
         "lift_change": _untested(result["lift_change"]),
     }
     if result["state"] != "in both runs":
-        return result | {"reason": f"the group is {result['state']}"}
+        return GroupChange(**result | {"reason": f"the group is {result['state']}"})
     if min(len(a), len(b)) < settings.min_examples:
-        return result | {"reason": f"fewer than {settings.min_examples} examples in a run"}
+        return GroupChange(**result | {"reason": f"fewer than {settings.min_examples} examples in a run"})
     options = {"resamples": settings.resamples, "confidence": settings.confidence}
     key = f"compare/{axis}/{group}"
     ones_a, ones_b = np.ones(len(a)), np.ones(len(b))
@@ -93,12 +135,15 @@ def _changes(row: dict, shares: list[pd.DataFrame], settings: AuditSettings) -> 
         **options,
     )
     p_value = float(stats.ttest_ind(b["share"], a["share"], equal_var=False).pvalue)
-    return result | {
-        "tested": True,
-        "share_change": share.record(),
-        "lift_change": lift.record(),
-        "p_value": p_value if np.isfinite(p_value) else 1.0,
-    }
+    return GroupChange(
+        **result
+        | {
+            "tested": True,
+            "share_change": share.record(),
+            "lift_change": lift.record(),
+            "p_value": p_value if np.isfinite(p_value) else 1.0,
+        }
+    )
 
 
 def _state(row: dict) -> str:
@@ -110,9 +155,9 @@ def _state(row: dict) -> str:
     return "in both runs"
 
 
-def _untested(difference: float | None) -> dict | None:
+def _untested(difference: float | None) -> Interval | None:
     """A point difference without an interval, in the shape of a tested change."""
-    return None if difference is None else {"estimate": difference, "low": None, "high": None}
+    return None if difference is None else Interval(estimate=difference, low=None, high=None)
 
 
 def _plain(value):

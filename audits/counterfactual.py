@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lrp_audit.run_folder.records import Effect
+
 VARIANTS = ("original", "swapped", "control")
 
 
@@ -94,13 +96,13 @@ class Outcome:
     probability: dict[str, np.ndarray]
     prediction: dict[str, np.ndarray]
 
-    def effect(self, variant: str) -> dict:
+    def effect(self, variant: str) -> Effect:
         change = self.probability[variant] - self.probability["original"]
-        return {
-            "flip_rate": float(np.mean(self.prediction[variant] != self.prediction["original"])),
-            "mean_probability_change": float(change.mean()),
-            "mean_absolute_change": float(np.abs(change).mean()),
-        }
+        return Effect(
+            flip_rate=float(np.mean(self.prediction[variant] != self.prediction["original"])),
+            mean_probability_change=float(change.mean()),
+            mean_absolute_change=float(np.abs(change).mean()),
+        )
 
     def excess(self) -> np.ndarray:
         """Per example: how much more the swap moved the target probability than the control did."""

@@ -15,7 +15,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from lrp_audit.run_folder import AUDIT_FILE, MANIFEST_FILE, RunFolderError, read_json, run_problems
+from lrp_audit.run_folder import AUDIT_FILE, MANIFEST_FILE, RunFolderError, read_audit, read_manifest, run_problems
+from lrp_audit.run_folder.records import AuditReport, Manifest
 
 from .database import QUERIES, named_queries
 
@@ -86,36 +87,35 @@ def run_folders(output_dir: str | Path) -> list[Path]:
 
 def latest_runs(output_dir: str | Path) -> tuple[Path, Path]:
     """The two complete runs started last, older first: what a nightly job compares."""
-    manifests = {run: _readable(run / MANIFEST_FILE) for run in run_folders(output_dir)}
-    complete = [run for run, manifest in manifests.items() if manifest.get("status") == "complete"]
+    manifests = {run: _readable(run) for run in run_folders(output_dir)}
+    complete = {run: manifest for run, manifest in manifests.items() if manifest and manifest.status == "complete"}
     if len(complete) < 2:
         raise RunFolderError(f"{output_dir}: fewer than two complete runs to compare")
-    older, newer = sorted(complete, key=lambda run: manifests[run].get("started_at") or "")[-2:]
+    older, newer = sorted(complete, key=lambda run: complete[run].started_at or "")[-2:]
     return older, newer
 
 
-def _readable(path: Path) -> dict:
-    """A manifest, or nothing for one that cannot be read (such a run is not complete)."""
+def _readable(run_dir: Path) -> Manifest | None:
+    """A run's manifest, or None for one that cannot be read (such a run is not complete)."""
     try:
-        return read_json(path)
+        return read_manifest(run_dir)
     except RunFolderError:
-        return {}
+        return None
 
 
 def history_tables(folders: list[Path]) -> dict[str, pa.Table]:
     """The three tables over these run folders (see ``run_folders``)."""
     runs, groups, flags = [], [], []
     for run_dir in folders:
-        manifest = _readable(run_dir / MANIFEST_FILE)
-        if not manifest:  # listed, never skipped: a tampered or half-written run is still a run
+        manifest = _readable(run_dir)
+        if manifest is None:  # listed, never skipped: a tampered or half-written run is still a run
             runs.append({"run_id": run_dir.name, "run_dir": str(run_dir), "status": "unreadable"})
             continue
-        audit = read_json(run_dir / AUDIT_FILE) if (run_dir / AUDIT_FILE).is_file() else None
-        run_id = manifest.get("run_id", run_dir.name)
+        audit = read_audit(run_dir) if (run_dir / AUDIT_FILE).is_file() else None
         runs.append(_run_row(run_dir, manifest, audit))
         if audit is not None:
-            groups += _group_rows(run_id, audit)
-            flags += _flag_rows(run_id, audit)
+            groups += _group_rows(manifest.run_id, audit)
+            flags += _flag_rows(manifest.run_id, audit)
     return {
         "runs": pa.Table.from_pylist(runs, schema=RUNS),
         "run_groups": pa.Table.from_pylist(groups, schema=GROUPS),
@@ -135,81 +135,80 @@ def history_queries() -> dict:
     return named_queries(HISTORY_QUERIES)
 
 
-def _run_row(run_dir: Path, manifest: dict, audit: dict | None) -> dict:
-    model, dataset, counts = manifest.get("model") or {}, manifest.get("dataset") or {}, manifest.get("counts") or {}
-    fingerprint = dataset.get("fingerprint")
+def _run_row(run_dir: Path, manifest: Manifest, audit: AuditReport | None) -> dict:
+    model, dataset, counts = manifest.model, manifest.dataset, manifest.counts
+    fingerprint = dataset.fingerprint if dataset else None
     return {
-        "run_id": manifest.get("run_id", run_dir.name),
+        "run_id": manifest.run_id,
         "run_dir": str(run_dir),
         "status": _status(run_dir, manifest),
-        "started_at": manifest.get("started_at"),
-        "ended_at": manifest.get("ended_at"),
-        "identity": manifest.get("identity"),
-        "model": model.get("name"),
-        "model_revision": model.get("revision"),
-        "model_content": model.get("content_sha256"),
-        "dataset": dataset.get("name"),
-        "split": dataset.get("split"),
+        "started_at": manifest.started_at,
+        "ended_at": manifest.ended_at,
+        "identity": manifest.identity,
+        "model": model.name if model else None,
+        "model_revision": model.revision if model else None,
+        "model_content": model.content_sha256 if model else None,
+        "dataset": dataset.name if dataset else None,
+        "split": dataset.split if dataset else None,
         "data_fingerprint": _digest(fingerprint) if fingerprint else None,
-        "method": (manifest.get("attribution") or {}).get("method"),
-        "input_rows": counts.get("input_rows"),
-        "examples": counts.get("examples"),
-        "errors": counts.get("errors"),
-        "audit_status": audit.get("status") if audit else None,
-        "audited_at": audit.get("created_at") if audit else None,
-        "flags": len(audit.get("flags", [])) if audit else None,
+        "method": manifest.method,
+        "input_rows": counts.input_rows if counts else None,
+        "examples": counts.examples if counts else None,
+        "errors": counts.errors if counts else None,
+        "audit_status": audit.status if audit else None,
+        "audited_at": audit.created_at if audit else None,
+        "flags": len(audit.flags) if audit else None,
     }
 
 
-def _status(run_dir: Path, manifest: dict) -> str | None:
+def _status(run_dir: Path, manifest: Manifest) -> str:
     """The manifest's status, except that a complete run whose files are missing or damaged is ``damaged``."""
-    status = manifest.get("status")
-    return "damaged" if status == "complete" and run_problems(run_dir, manifest) else status
+    return "damaged" if manifest.status == "complete" and run_problems(run_dir, manifest) else manifest.status
 
 
-def _group_rows(run_id: str, audit: dict) -> list[dict]:
-    verdicts = {(f["axis"], f["group"]): "flag" for f in audit.get("flags", [])}
-    verdicts |= {(f["axis"], f["group"]): "unconfirmed" for f in audit.get("unconfirmed", [])}
+def _group_rows(run_id: str, audit: AuditReport) -> list[dict]:
+    verdicts = {(f.axis, f.group): "flag" for f in audit.flags}
+    verdicts |= {(f.axis, f.group): "unconfirmed" for f in audit.unconfirmed}
     rows = []
-    for test in audit.get("tests", []):
-        if test.get("level") != "group":
+    for test in audit.tests:
+        if test.level != "group":
             continue
-        lift = test.get("lift_control") or {}
+        lift = test.lift_control
         rows.append(
             {
                 "run_id": run_id,
-                "axis": test["axis"],
-                "group": test["group"],
-                "examples": test.get("examples"),
-                "tested": test.get("tested"),
-                "share": test.get("share"),
-                "control_share": test.get("control_share"),
-                "lift": lift.get("estimate"),
-                "lift_low": lift.get("low"),
-                "lift_high": lift.get("high"),
-                "q_value": test.get("q_value"),
-                "verdict": verdicts.get((test["axis"], test["group"]), "clear"),
+                "axis": test.axis,
+                "group": test.group,
+                "examples": test.examples,
+                "tested": test.tested,
+                "share": test.share,
+                "control_share": test.control_share,
+                "lift": lift.estimate if lift else None,
+                "lift_low": lift.low if lift else None,
+                "lift_high": lift.high if lift else None,
+                "q_value": test.q_value,
+                "verdict": verdicts.get((test.axis, test.group), "clear"),
             }
         )
     return rows
 
 
-def _flag_rows(run_id: str, audit: dict) -> list[dict]:
+def _flag_rows(run_id: str, audit: AuditReport) -> list[dict]:
     rows = []
-    for entry in audit.get("flags", []) + audit.get("unconfirmed", []):
-        statistics, check = entry.get("statistics") or {}, entry.get("counterfactual") or {}
+    for entry in audit.flags + audit.unconfirmed:
+        lift, check = entry.statistics.lift_control, entry.counterfactual
         rows.append(
             {
                 "run_id": run_id,
-                "axis": entry["axis"],
-                "group": entry["group"],
-                "confirmed": bool(check.get("confirmed")),
-                "lift": (statistics.get("lift_control") or {}).get("estimate"),
-                "lift_low": (statistics.get("lift_control") or {}).get("low"),
-                "q_value": statistics.get("q_value"),
-                "swap_change": (check.get("swap") or {}).get("mean_probability_change"),
-                "control_change": (check.get("control") or {}).get("mean_probability_change"),
-                "flip_rate": (check.get("swap") or {}).get("flip_rate"),
+                "axis": entry.axis,
+                "group": entry.group,
+                "confirmed": check.confirmed,
+                "lift": lift.estimate if lift else None,
+                "lift_low": lift.low if lift else None,
+                "q_value": entry.statistics.q_value,
+                "swap_change": check.swap.mean_probability_change if check.swap else None,
+                "control_change": check.control.mean_probability_change if check.control else None,
+                "flip_rate": check.swap.flip_rate if check.swap else None,
             }
         )
     return rows

@@ -8,10 +8,12 @@ depend on the order in which things are tested.
 from __future__ import annotations
 
 import zlib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
+
+from lrp_audit.run_folder import records
 
 # Resampled arrays are (batch, examples): keep each batch near this many numbers.
 BATCH_NUMBERS = 10_000_000
@@ -25,8 +27,8 @@ class Interval:
     low: float
     high: float
 
-    def record(self) -> dict:
-        return {key: _finite(value) for key, value in asdict(self).items()}
+    def record(self) -> records.Interval:
+        return records.Interval(estimate=_finite(self.estimate), low=_finite(self.low), high=_finite(self.high))
 
 
 def rng_for(seed: int, key: str) -> np.random.Generator:

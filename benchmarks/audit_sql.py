@@ -150,7 +150,7 @@ def main() -> None:
 
         start = time.perf_counter()
         report = run_audit(run_dir, AuditSettings()).report
-        print(f"whole audit without counterfactual: {time.perf_counter() - start:.1f} s ({len(report['tests'])} tests)")
+        print(f"whole audit without counterfactual: {time.perf_counter() - start:.1f} s ({len(report.tests)} tests)")
     if args.skip_pandas:
         return
     import reference

@@ -35,6 +35,17 @@ def timed(function) -> float:
     return time.perf_counter() - start
 
 
+def core(explainer: Explainer, inputs: dict[str, torch.Tensor]):
+    """Forward and backward of one tokenised batch under the method's rules, read by its attributor."""
+
+    def choose(logits: torch.Tensor) -> torch.Tensor:
+        return explainer.targets.resolve([None] * BATCH, logits)
+
+    return lambda: explainer.attributor.attribute(
+        explainer.forward, explainer.composite, inputs, choose, explainer.batch_size
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -52,7 +63,7 @@ def main() -> None:
     }
     cp = explainers["cp-lrp"]
     model, batch = cp.model, texts()
-    inputs = cp._model_inputs(cp.encode(batch))
+    inputs = cp.forward.inputs(cp.encode(batch))
     assert tuple(inputs["input_ids"].shape) == (BATCH, TOKENS), inputs["input_ids"].shape
 
     def inference():
@@ -60,10 +71,10 @@ def main() -> None:
             model(**inputs)
 
     runs = {
-        "cp-lrp core": lambda: cp._gradient_times_input(inputs, [None] * BATCH),
+        "cp-lrp core": core(cp, inputs),
         "cp-lrp end to end": lambda: cp.explain(batch),
-        "attnlrp core": lambda: explainers["attnlrp"]._gradient_times_input(inputs, [None] * BATCH),
-        "gxi core": lambda: explainers["gxi"]._gradient_times_input(inputs, [None] * BATCH),
+        "attnlrp core": core(explainers["attnlrp"], inputs),
+        "gxi core": core(explainers["gxi"], inputs),
     }
     ig_name = f"ig ({args.ig_steps} steps) core"
     for run in (inference, *runs.values()):  # warm-up, and cp-lrp's one-time self-check
@@ -75,7 +86,7 @@ def main() -> None:
             times[name].append(timed(run))
         if repeat < args.ig_repeats:  # ~100x inference per run: a few runs are enough
             base.append(timed(inference))
-            times[ig_name].append(timed(lambda: explainers["ig"]._integrated_gradients(inputs, [None] * BATCH)))
+            times[ig_name].append(timed(core(explainers["ig"], inputs)))
     inference_s = statistics.median(base)
     print(f"all-MiniLM-L6-v2, batch {BATCH} x {TOKENS} tokens, {torch.get_num_threads()} threads, "
           f"torch {torch.__version__}, median of {args.repeats}")

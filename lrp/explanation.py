@@ -1,11 +1,10 @@
-"""One explained example, and its conversion to records and Arrow tables."""
+"""One explained example, and its conversion to a plain record (its tables: ``tables.to_tables``)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-import pyarrow as pa
 
 
 @dataclass
@@ -41,6 +40,7 @@ class Explanation:
     target_label: str
     target_logit: float
     prediction: int
+    prediction_label: str
     probabilities: list[float] | None  # class probabilities (classifiers); None for causal LMs
     truncated: bool
     relevance_sum: float = field(init=False)
@@ -58,39 +58,3 @@ class Explanation:
         record["relevance"] = self.relevance.tolist()
         record["word_relevance"] = self.word_relevance.tolist()
         return record
-
-
-ARROW_SCHEMA = pa.schema(
-    [
-        ("text", pa.string()),
-        ("text_pair", pa.string()),
-        ("method", pa.string()),
-        ("tokens", pa.list_(pa.string())),
-        ("token_ids", pa.list_(pa.int64())),
-        ("char_start", pa.list_(pa.int32())),
-        ("char_end", pa.list_(pa.int32())),
-        ("is_special", pa.list_(pa.bool_())),
-        ("is_template", pa.list_(pa.bool_())),
-        ("segment", pa.list_(pa.int8())),
-        ("word_index", pa.list_(pa.int32())),
-        ("relevance", pa.list_(pa.float32())),
-        ("words", pa.list_(pa.string())),
-        ("word_segment", pa.list_(pa.int8())),
-        ("word_char_start", pa.list_(pa.int32())),
-        ("word_char_end", pa.list_(pa.int32())),
-        ("word_relevance", pa.list_(pa.float32())),
-        ("target", pa.int64()),
-        ("target_label", pa.string()),
-        ("target_logit", pa.float64()),
-        ("prediction", pa.int64()),
-        ("probabilities", pa.list_(pa.float32())),
-        ("truncated", pa.bool_()),
-        ("relevance_sum", pa.float64()),
-        ("conservation_gap", pa.float64()),
-    ]
-)
-
-
-def to_arrow(explanations: list[Explanation]) -> pa.Table:
-    """One row per example, token-level fields as list columns (float32 relevance kept exact)."""
-    return pa.Table.from_pylist([e.record() for e in explanations], schema=ARROW_SCHEMA)

@@ -88,8 +88,18 @@ def load_model(
             model = auto.from_pretrained(str(name), dtype=torch_dtype, use_safetensors=None, **common, **extra)
         except Exception as error:  # safetensors, pickle and torch each raise their own types for a bad checkpoint
             raise LRPError(f"model {name!s}: its weights cannot be loaded: {_weights_problem(error)}") from None
-    tokenizer = AutoTokenizer.from_pretrained(str(name), **common)
-    return model.eval(), tokenizer
+    return model.eval(), load_tokenizer(name, revision, trust_remote_code)
+
+
+def load_tokenizer(
+    name: str | Path, revision: str | None = None, trust_remote_code: bool = False
+) -> PreTrainedTokenizerBase:
+    """A model's tokenizer (hub id or local folder); the one place it is loaded, so a missing or
+    broken one is refused with the same message everywhere."""
+    try:
+        return AutoTokenizer.from_pretrained(str(name), revision=revision, trust_remote_code=trust_remote_code)
+    except (OSError, ValueError) as error:
+        raise LRPError(f"model {name!s}: its tokenizer cannot be loaded: {error}") from None
 
 
 def _weights_problem(error: Exception) -> str:

@@ -15,7 +15,7 @@ import pyarrow as pa
 import typer
 from rich.console import Console
 
-from lrp_audit.lrp import METHODS, Explainer, LRPError, bundled_model_path, to_arrow
+from lrp_audit.lrp import METHODS, Explainer, LRPError, bundled_model_path, to_tables
 from lrp_audit.lrp.console import console
 from lrp_audit.lrp.heatmap import print_heatmaps
 
@@ -75,19 +75,28 @@ def fail(message: str) -> None:
 
 
 @contextmanager
-def stoppable(step: str, kept: str):
-    """SIGTERM or SIGINT during ``step`` ends the command cleanly: one line saying what was kept, and
-    exit code 128 + the signal (143, 130), never Ray's native crash dump or a hang."""
+def stoppable():
+    """SIGTERM or SIGINT ends the command cleanly: one line saying which step stopped and what was
+    kept, and exit code 128 + the signal (143, 130), never Ray's native crash dump or a hang."""
     try:
         with interruptible():
             yield
     except Interrupted as interrupted:
-        stderr.print(f"{step} {interrupted}: {kept}", highlight=False)
+        stderr.print(f"{interrupted.step} {interrupted}: {interrupted.kept}", highlight=False)
         # The run is closed (manifest written, Ray shut down), but Ray Data's executor thread, cut off
         # mid-iteration, can keep the interpreter from exiting when the cluster outlives this driver.
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(interrupted.exit_code)
+
+
+def step_errors() -> tuple[type[Exception], ...]:
+    """What a step raises for bad input or config: each one message, exit 2 (imported when needed,
+    so that --help stays fast)."""
+    from lrp_audit.audits import LexiconError, QueryError
+    from lrp_audit.pipelines.evaluate import EvaluationError
+
+    return ConfigError, LRPError, RunFolderError, LexiconError, QueryError, EvaluationError
 
 
 def check_output(output: Path | None) -> None:
@@ -137,14 +146,33 @@ def explain(
     ig_steps: Annotated[int, typer.Option(min=1, help="Integration points for --method ig.")] = 50,
     num_labels: Annotated[int | None, typer.Option(min=1, help="Classes of a freshly initialised head.")] = None,
     output_format: Annotated[
-        Format, typer.Option("--format", help="heatmap (terminal), json or parquet.")
+        Format,
+        typer.Option("--format", help="heatmap (terminal), json, or parquet: a scan's four tables in a folder."),
     ] = Format.heatmap,
-    output: Annotated[Path | None, typer.Option(help="File for json/parquet output. Default: stdout for json.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(help="json: a file (default: stdout). parquet: a folder, queried like a run by lrp-audit query."),
+    ] = None,
 ) -> None:
-    """Explain texts and print a relevance heatmap per text (or write JSON / Parquet)."""
-    if output_format is Format.parquet and output is None:
-        fail("--format parquet needs --output FILE")
-    check_output(output)
+    """Explain texts and print a relevance heatmap per text (or write JSON / Parquet).
+
+    --format parquet --output DIR writes the tables a scan writes, with the same schemas:
+    DIR/tokens/, DIR/words/, DIR/examples/ and DIR/errors/ (one explain.parquet each, example ids
+    0, 1, ...), so that `lrp-audit query DIR "SELECT ..."` and its views read them.
+    """
+    if output_format is Format.parquet:
+        from lrp_audit.run_folder import MANIFEST_FILE
+
+        if output is None:
+            fail("--format parquet needs --output FOLDER")
+        if output.exists() and not output.is_dir():
+            fail(f"--output {output}: is a file; give a folder for the tables")
+        if not output.parent.is_dir():
+            fail(f"--output {output}: the folder {output.parent} does not exist")
+        if (output / MANIFEST_FILE).exists():
+            fail(f"--output {output}: is a scan's run folder; give another folder")
+    else:
+        check_output(output)
     texts = list(texts or bundled_sentences())
     parsed_target: int | str | None = int(target) if target is not None and target.lstrip("-").isdigit() else target
     try:
@@ -178,10 +206,11 @@ def explain(
         payload = json.dumps([e.record() for e in explanations], indent=2)
         output.write_text(payload) if output else sys.stdout.write(payload + "\n")
     else:
-        import pyarrow.parquet as pq
+        from lrp_audit.run_folder import shard_path, write_atomic
 
-        pq.write_table(to_arrow(explanations), output, compression="zstd")
-        stderr.print(f"wrote {len(explanations)} explanations to {output}")
+        for table, rows in to_tables(explanations).items():
+            write_atomic(rows, shard_path(output, table, "explain"))
+        stderr.print(f"wrote {len(explanations)} explanations to {output}/ (tokens, words, examples, errors)")
 
 
 RunDir = Annotated[Path, typer.Argument(help="A scan's run folder, such as runs/scan-0123456789ab.")]
@@ -247,62 +276,43 @@ def demo(
 
 
 def _scan(config: Path, overrides: list[str], fail_on_flag: bool, output_format: SummaryFormat) -> None:
-    """Scan, audit, evaluate and report (each only where its inputs or settings changed), then say
-    where to look next."""
-    from lrp_audit.pipelines.scan import run_scan
+    """Run the job (scan, audit, evaluate, report), print what it found, then say where to look next."""
+    from lrp_audit.pipelines.job import run_job
 
     try:
         scan_config = load_config(config, overrides)
-        with stoppable("scan", "the shards it finished are kept; rerun the same command to do the rest"):
-            result = run_scan(scan_config, stderr)
-    except (ConfigError, LRPError) as error:
+        with stoppable():
+            result = run_job(scan_config, stderr)
+    except step_errors() as error:
         fail(str(error))
-    changed = result.status != "unchanged"
-    audit = evaluation = None
-    if scan_config.audit.enabled:
-        audit = _audit(result.run_dir, scan_config, output_format)
-        changed |= audit.origin != "current"
-    if scan_config.evaluation.sample is not None:
-        evaluation = _evaluate(result.run_dir, scan_config, output_format)
-        changed |= evaluation.origin != "current"
-    report = _report(result.run_dir, only_if_stale=not changed)
-    flags = audit.report["flags"] if audit else []
     if output_format is SummaryFormat.json:
-        from lrp_audit.audits.summary import audit_record, faithfulness_record
-
-        _print_json(
-            {
-                "run_dir": str(result.run_dir),
-                "scan": {
-                    "status": result.status,
-                    "input_rows": result.input_rows,
-                    "examples": result.examples,
-                    "errors": result.errors,
-                    "shards_done_now": result.shards_done_now,
-                },
-                "audit": audit_record(audit.report) | {"origin": audit.origin} if audit else None,
-                "faithfulness": faithfulness_record(evaluation.report) | {"origin": evaluation.origin}
-                if evaluation
-                else None,
-                "report": str(report.resolve()),
-            }
-        )
+        _print_json(result.record())
     else:
-        _next_steps(result.run_dir, flags)
-    if flags and (fail_on_flag or scan_config.audit.fail_on_flag):
+        _print_summaries(result.audit, result.evaluation)
+        _next_steps(result.scan.run_dir, result.flags)
+    if result.flags and (fail_on_flag or scan_config.audit.fail_on_flag):
         raise typer.Exit(FLAGGED)
 
 
-def _next_steps(run_dir: Path, flags: list[dict]) -> None:
+def _print_summaries(audit, evaluation) -> None:
+    from lrp_audit.audits.summary import print_faithfulness, print_summary
+
+    if audit is not None:
+        print_summary(audit.report, stdout)
+    if evaluation is not None:
+        print_faithfulness(evaluation.report, stdout)
+
+
+def _next_steps(run_dir: Path, flags: list) -> None:
     """Where a newcomer goes next: the report, and a query to try."""
     from lrp_audit.run_folder import REPORT_FILE
 
-    group = flags[0] if flags else {"axis": "gender", "group": "female"}
+    axis, group = (flags[0].axis, flags[0].group) if flags else ("gender", "female")
     stdout.print(f"\n[bold]Report:[/] {Path(run_dir).resolve() / REPORT_FILE}", highlight=False)
     program = sys.argv[0] if Path(sys.argv[0]).name == "lrp-audit" else "lrp-audit"
     stdout.print(
         f"[bold]Next, in SQL:[/] {program} query {run_dir} --name most_reliant "
-        f"--param axis={group['axis']} --param group={group['group']} --param limit=5",
+        f"--param axis={axis} --param group={group} --param limit=5",
         highlight=False,
     )
 
@@ -329,14 +339,21 @@ def audit(
     Exit codes: 0 no flag (or a flag without --fail-on-flag), 3 a flag was raised and --fail-on-flag
     (or audit.fail_on_flag) is set, 2 bad input or config, 1 internal error.
     """
-    config = _run_config(run_dir, overrides)
-    outcome = _audit(run_dir, config, output_format)
-    _report(run_dir, only_if_stale=outcome.origin == "current")
-    if output_format is SummaryFormat.json:
-        from lrp_audit.audits.summary import audit_record
+    from lrp_audit.audits.summary import audit_record
+    from lrp_audit.pipelines.job import audit_run, refresh_report
 
+    config = _run_config(run_dir, overrides)
+    try:
+        with stoppable():
+            outcome = audit_run(run_dir, config, stderr)
+        refresh_report(run_dir, stderr, only_if_stale=outcome.origin == "current")
+    except step_errors() as error:
+        fail(str(error))
+    if output_format is SummaryFormat.json:
         _print_json(audit_record(outcome.report) | {"origin": outcome.origin})
-    if outcome.report["flags"] and (fail_on_flag or config.audit.fail_on_flag):
+    else:
+        _print_summaries(outcome, None)
+    if outcome.report.flags and (fail_on_flag or config.audit.fail_on_flag):
         raise typer.Exit(FLAGGED)
 
 
@@ -368,12 +385,19 @@ def evaluate(
     2 bad input or config, 1 internal error.
     """
     config = _run_config(run_dir, [*(overrides or []), *([f"evaluation.sample={sample}"] if sample else [])])
-    outcome = _evaluate(run_dir, config, output_format)
-    _report(run_dir, only_if_stale=outcome.origin == "current")
-    if output_format is SummaryFormat.json:
-        from lrp_audit.audits.summary import faithfulness_record
+    from lrp_audit.audits.summary import faithfulness_record
+    from lrp_audit.pipelines.job import evaluate_run, refresh_report
 
+    try:
+        with stoppable():
+            outcome = evaluate_run(run_dir, config, stderr)
+        refresh_report(run_dir, stderr, only_if_stale=outcome.origin == "current")
+    except step_errors() as error:
+        fail(str(error))
+    if output_format is SummaryFormat.json:
         _print_json(faithfulness_record(outcome.report) | {"origin": outcome.origin})
+    else:
+        _print_summaries(None, outcome)
 
 
 @app.command()
@@ -382,7 +406,12 @@ def report(run_dir: RunDir) -> None:
 
     The run's summary, flags and their evidence, plots per axis, the faithfulness table and curves,
     and heatmaps of the examples that rely most on sensitive words."""
-    _report(run_dir)
+    from lrp_audit.pipelines.job import refresh_report
+
+    try:
+        refresh_report(run_dir, stderr)
+    except RunFolderError as error:
+        fail(str(error))
 
 
 def _run_config(run_dir: Path, overrides: list[str] | None):
@@ -390,73 +419,6 @@ def _run_config(run_dir: Path, overrides: list[str] | None):
         return load_run_config(run_dir, overrides or [])
     except ConfigError as error:
         fail(str(error))
-
-
-ORIGIN = {
-    "current": "unchanged run, settings and inputs: the {step} of {created_at} stands (no work done)",
-    "restored": "the {step} of {created_at} with these settings was kept: it is current again (no work done)",
-}
-
-
-def _audit(run_dir: Path, config, output_format: SummaryFormat):
-    """Audits (or finds the audit already made with these settings) and prints its summary."""
-    from lrp_audit.audits import LexiconError, QueryError
-    from lrp_audit.audits.audit import AUDIT_FILE, run_audit
-    from lrp_audit.audits.summary import print_summary
-
-    from lrp_audit.pipelines.rerun import ray_predictor
-
-    try:
-        with stoppable("audit", "no new audit was kept; rerun to make it"):
-            outcome = run_audit(run_dir, config.audit, ray_predictor(config, stderr))
-    except (RunFolderError, LexiconError, QueryError, LRPError) as error:
-        fail(str(error))
-    _say_origin(outcome, "audit", Path(run_dir) / AUDIT_FILE)
-    if output_format is SummaryFormat.text:
-        print_summary(outcome.report, stdout)
-    return outcome
-
-
-def _evaluate(run_dir: Path, config, output_format: SummaryFormat):
-    """Evaluates (or finds the evaluation already made with these settings) and prints its table."""
-    from lrp_audit.audits.summary import print_faithfulness
-
-    from lrp_audit.pipelines.evaluate import FILE, EvaluationError, run_evaluation
-
-    try:
-        with stoppable("faithfulness check", "no new evaluation was kept; rerun to make it"):
-            outcome = run_evaluation(run_dir, config, stderr)
-    except (RunFolderError, EvaluationError, LRPError) as error:
-        fail(str(error))
-    _say_origin(outcome, "faithfulness check", Path(run_dir) / FILE)
-    if output_format is SummaryFormat.text:
-        print_faithfulness(outcome.report, stdout)
-    return outcome
-
-
-def _say_origin(outcome, step: str, path: Path) -> None:
-    if outcome.origin == "made":
-        stderr.print(f"wrote {path}", highlight=False)
-    else:
-        created = outcome.report.get("created_at") or "an earlier run"
-        stderr.print(f"{step}: " + ORIGIN[outcome.origin].format(step=step, created_at=created), highlight=False)
-
-
-def _report(run_dir: Path, only_if_stale: bool = False) -> Path:
-    """Writes report.html; with ``only_if_stale``, only where it is missing (nothing it shows changed)."""
-    from lrp_audit.run_folder import REPORT_FILE
-    from lrp_audit.reports import write_report
-
-    path = Path(run_dir) / REPORT_FILE
-    if only_if_stale and path.is_file():
-        stderr.print(f"{path} is current (nothing it shows changed)", highlight=False)
-        return path
-    try:
-        path = write_report(run_dir)
-    except RunFolderError as error:
-        fail(str(error))
-    stderr.print(f"wrote {path} (open it in a browser; it works offline)", highlight=False)
-    return path
 
 
 def _print_json(payload) -> None:
@@ -528,10 +490,10 @@ def compare(
     except (RunFolderError, QueryError, LexiconError) as error:
         fail(str(error))
     if output_format is SummaryFormat.json:
-        _print_json(comparison)
+        _print_json(comparison.model_dump(mode="json"))
     else:
         print_comparison(comparison, stdout)
-    if comparison["flags"]["new"] and fail_on_new_flag:
+    if comparison.flags.new and fail_on_new_flag:
         raise typer.Exit(FLAGGED)
 
 
@@ -556,9 +518,13 @@ def query(
     """Query a run's Parquet with DuckDB, in place: your SQL, or a shipped query by --name.
 
     Parameters are bound as DuckDB variables (getvariable('name') in SQL), never pasted into it.
+    A folder written by `lrp-audit explain --format parquet` (tables, no manifest) is queried with
+    the default lexicons.
     """
     from lrp_audit.audits import LexiconError, QueryError, connect, load_lexicons, named_queries, run_named, run_sql, terms_table
     from lrp_audit.audits.database import set_params
+    from lrp_audit.audits.settings import AuditSettings
+    from lrp_audit.run_folder import MANIFEST_FILE
 
     if list_queries:
         for query_name, shipped in named_queries().items():
@@ -578,8 +544,11 @@ def query(
             fail(f"--param {param!r}: expected name=value")
         values[key.strip()] = value
     try:
-        config = load_run_config(run_dir)
-        connection = connect(run_dir, terms_table(load_lexicons(config.audit.axes, config.audit.lexicons)))
+        if (run_dir / MANIFEST_FILE).exists() or not (run_dir / "tokens").is_dir():
+            audit = load_run_config(run_dir).audit
+        else:  # tables from lrp-audit explain: no scan config, so the default lexicons
+            audit = AuditSettings()
+        connection = connect(run_dir, terms_table(load_lexicons(audit.axes, audit.lexicons)))
         if name is not None:
             result = run_named(connection, name, values)
         else:

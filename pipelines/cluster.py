@@ -52,6 +52,7 @@ class Interrupted(Exception):
 
     def __init__(self, signum: int) -> None:
         self.signum = signum
+        self.step, self.kept = "the command", "what was finished is kept; rerun to do the rest"  # set by the step
         super().__init__(f"interrupted by {signal.Signals(signum).name}")
 
     @property
@@ -94,8 +95,27 @@ def _rearm() -> None:
             signal.signal(number, _armed[-1])
 
 
+_held: list[bool] = []  # one entry per open ``one_ray``: whether a step inside it started Ray
+
+
+@contextmanager
+def one_ray() -> Iterator[None]:
+    """One Ray per command: a step inside that starts Ray leaves it running for the steps after it
+    (the scan, the counterfactual rerun, the evaluation), and it stops when the block ends. Nothing
+    is started until a step needs it, so a command with no model work starts no Ray."""
+    import ray
+
+    _held.append(False)
+    try:
+        yield
+    finally:
+        if _held.pop() and ray.is_initialized():
+            ray.shutdown()
+
+
 def start_ray(config: ScanConfig) -> bool:
-    """Attach to ``runtime.ray_address`` / ``RAY_ADDRESS``, or start a local Ray; True if we started it."""
+    """Attach to ``runtime.ray_address`` / ``RAY_ADDRESS``, or start a local Ray; True if the caller
+    started it and should stop it (never inside ``one_ray``, which stops it at its end)."""
     import ray
 
     if ray.is_initialized():
@@ -106,6 +126,9 @@ def start_ray(config: ScanConfig) -> bool:
     with _native_stderr_silenced():  # Ray's C++ core announces that log level on stderr as it starts
         ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
     _rearm()  # Ray's core installed its own SIGTERM handler, which aborts with a native dump
+    if _held:
+        _held[-1] = True
+        return False
     return True
 
 

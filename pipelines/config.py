@@ -16,9 +16,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from lrp_audit.audits.settings import AuditSettings, EvaluationSettings
-from lrp_audit.lrp.encoding import TEXT_SLOT
-from lrp_audit.lrp.explainer import METHODS
-from lrp_audit.run_folder import MANIFEST_FILE
+from lrp_audit.lrp.encoding import check_prompt
+from lrp_audit.lrp.methods import resolve_method
+from lrp_audit.run_folder import MANIFEST_FILE, RunFolderError, read_manifest
 
 AFTER_SCAN = ("audit.", "evaluation.")  # sections that do not change a run's results
 PATH_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -64,15 +64,13 @@ class AttributionSection(Section):
     @field_validator("method")
     @classmethod
     def _known_method(cls, value: str) -> str:
-        if value not in METHODS:
-            raise ValueError(f"unknown method {value!r}; choose one of {', '.join(METHODS)}")
+        resolve_method(value)  # an LRPError is a ValueError: pydantic reports it under the key
         return value
 
     @field_validator("prompt")
     @classmethod
     def _one_slot(cls, value: str | None) -> str | None:
-        if value is not None and value.count(TEXT_SLOT) != 1:
-            raise ValueError(f"must contain {TEXT_SLOT} exactly once")
+        check_prompt(value)
         return value
 
 
@@ -163,13 +161,13 @@ def load_run_config(run_dir: str | Path, overrides: list[str] = ()) -> ScanConfi
     """The config a run was scanned with (from its manifest), with ``audit.*`` and ``evaluation.*``
     overrides applied (the rest is what the run's results were made with)."""
     path = Path(run_dir) / MANIFEST_FILE
+    if not path.is_file():
+        raise ConfigError(f"{run_dir}: no manifest.json; give the folder of a scan run (runs/<run_id>)")
     try:
-        tree = json.loads(path.read_text(encoding="utf-8")).get("config")
-    except OSError:
-        raise ConfigError(f"{run_dir}: no manifest.json; give the folder of a scan run (runs/<run_id>)") from None
-    except json.JSONDecodeError as error:
-        raise ConfigError(f"{path} is not valid JSON: {error}") from None
-    if not isinstance(tree, dict) or "model" not in tree:
+        tree = read_manifest(run_dir).config
+    except RunFolderError as error:
+        raise ConfigError(str(error)) from None
+    if tree is None or "model" not in tree:
         raise ConfigError(f"{path} holds no scan config; was this folder written by lrp-audit scan?")
     for override in overrides:
         if not override.startswith(AFTER_SCAN):

@@ -23,6 +23,7 @@ from .cluster import map_on_pool
 from .config import ScanConfig
 from .stages import Evaluate
 from lrp_audit.run_folder import FAITHFULNESS_FILE, Kept, complete_manifest, current_or_made, settings_key
+from lrp_audit.run_folder.records import FaithfulnessReport, Manifest
 
 FILE = FAITHFULNESS_FILE  # the current evaluation, at the top of the run folder
 STEP = "evaluation"  # every evaluation is kept in kept/evaluation-<key>/
@@ -35,7 +36,9 @@ class EvaluationError(ValueError):
     """A run that cannot be evaluated; the message names the folder or key."""
 
 
-def run_evaluation(run_dir: str | Path, config: ScanConfig, console: Console | None = None) -> Kept:
+def run_evaluation(
+    run_dir: str | Path, config: ScanConfig, console: Console | None = None
+) -> Kept[FaithfulnessReport]:
     """Evaluate ``run_dir`` with ``config.evaluation`` (``sample`` examples, 200 when unset).
 
     ``faithfulness.json`` in the run folder is the current evaluation; every evaluation is kept in
@@ -44,15 +47,22 @@ def run_evaluation(run_dir: str | Path, config: ScanConfig, console: Console | N
     run_dir = Path(run_dir)
     manifest = complete_manifest(run_dir)
     size = config.evaluation.sample or DEFAULT_SAMPLE
-    key = settings_key(STEP, manifest.get("identity"), config.evaluation.model_dump() | {"sample": size})
+    key = settings_key(STEP, manifest.identity, config.evaluation.model_dump() | {"sample": size})
     return current_or_made(
-        run_dir, STEP, key, (FILE,), lambda _folder: _evaluate(run_dir, manifest, config, size, console)
+        run_dir,
+        STEP,
+        key,
+        (FILE,),
+        lambda _folder: _evaluate(run_dir, manifest, config, size, console),
+        FaithfulnessReport,
     )
 
 
-def _evaluate(run_dir: Path, manifest: dict, config: ScanConfig, size: int, console: Console | None) -> dict:
+def _evaluate(
+    run_dir: Path, manifest: Manifest, config: ScanConfig, size: int, console: Console | None
+) -> FaithfulnessReport:
     settings = config.evaluation
-    method = (manifest.get("attribution") or {}).get("method") or config.attribution.method
+    method = manifest.method or config.attribution.method
     methods = list(dict.fromkeys([method, *settings.methods]))  # the run's own method always, first
     token, token_id = _replacement(config)
     rows = sample_examples(run_dir, size, settings.seed)
@@ -68,34 +78,33 @@ def _evaluate(run_dir: Path, manifest: dict, config: ScanConfig, size: int, cons
         name: Curves(*(np.stack([result[f"{name}/{curve}"] for result in kept]) for curve in CURVES))
         for name in [*methods, RANDOM]
     }
-    report = {
-        "run_id": manifest.get("run_id", run_dir.name),
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "settings": settings.model_dump() | {"sample": len(rows)},
-        "fractions": list(FRACTIONS),
-        "replacement": {"token": token, "token_id": token_id},
-        "examples": int(sum(perturbed)),
-        "skipped": [
+    summary = summarize(curves, FRACTIONS, settings, method)
+    return FaithfulnessReport(
+        run_id=manifest.run_id,
+        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        settings=settings.model_dump() | {"sample": len(rows)},
+        fractions=list(FRACTIONS),
+        replacement={"token": token, "token_id": token_id},
+        examples=int(sum(perturbed)),
+        skipped=[
             {"example_id": row["example_id"], "reason": "no token of its own text to replace"}
             for row, ok in zip(rows, perturbed)
             if not ok
         ],
-        **summarize(curves, FRACTIONS, settings, method),
-    }
-    return report
+        results=summary.results,
+        verdict=summary.verdict,
+    )
 
 
 def _replacement(config: ScanConfig) -> tuple[str, int]:
     """The replacement token, checked before any actor starts."""
-    from transformers import AutoTokenizer
+    from lrp_audit.lrp.loading import load_tokenizer
 
     section = config.model
     try:
-        tokenizer = AutoTokenizer.from_pretrained(
-            section.name, revision=section.revision, trust_remote_code=section.trust_remote_code
-        )
-    except (OSError, ValueError) as error:
-        raise EvaluationError(f"model.name: the run's model {section.name} cannot be loaded: {error}") from None
+        tokenizer = load_tokenizer(section.name, section.revision, section.trust_remote_code)
+    except LRPError as error:
+        raise EvaluationError(f"model.name: the run's {error}") from None
     try:
         return replacement_token(tokenizer, config.evaluation.replacement)
     except LRPError as error:

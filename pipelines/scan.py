@@ -24,7 +24,6 @@ from pathlib import Path
 from rich.console import Console
 
 from lrp_audit.lrp import LRPError, TargetError
-from lrp_audit.lrp.composites import Composite
 from lrp_audit.lrp.console import console as make_console
 from lrp_audit.lrp.console import progress
 from lrp_audit.lrp.explainer import METHODS
@@ -38,11 +37,12 @@ from lrp_audit.run_folder import (
     LOCK_FILE,
     MANIFEST_FILE,
     RunFolderError,
-    read_json,
+    read_manifest,
     shard_metadata,
     shard_problem,
     write_json_atomic,
 )
+from lrp_audit.run_folder.records import Manifest
 
 PACKAGES = ("lrp-audit", "torch", "transformers", "ray", "pyarrow", "datasets", "tokenizers")
 # Explained once on the driver before any row is read, to find a model the rules cannot explain.
@@ -79,21 +79,28 @@ def _versions() -> dict[str, str | None]:
 
 def _model_facts(config: ScanConfig) -> dict:
     """Checks that the model and tokenizer load (config and tokenizer only, no weights); their hash."""
-    from transformers import AutoConfig, AutoTokenizer
+    from transformers import AutoConfig
+
+    from lrp_audit.lrp.loading import load_tokenizer
+    from lrp_audit.lrp.targets import Targets
 
     section = config.model
     options = {"revision": section.revision, "trust_remote_code": section.trust_remote_code}
     try:
         model_config = AutoConfig.from_pretrained(section.name, **options)
-        tokenizer = AutoTokenizer.from_pretrained(section.name, **options)
     except (OSError, ValueError) as error:
         raise ConfigError(f"model.name: {section.name} cannot be loaded: {error}") from None
+    try:
+        tokenizer = load_tokenizer(section.name, **options)
+    except LRPError as error:
+        raise ConfigError(f"model.name: {error}") from None
     target = config.attribution.target
     causal = resolve_task(config.model.task, model_config) == "causal-lm"
-    if isinstance(target, str) and causal and len(tokenizer.encode(target, add_special_tokens=False)) != 1:
-        raise ConfigError(f"attribution.target: {target!r} is not exactly one token for {section.name}")
-    if isinstance(target, str) and not causal and target not in (model_config.label2id or {}):
-        raise ConfigError(f"attribution.target: {target!r} is not a label of {section.name}")
+    if target is not None:
+        try:
+            Targets.of(model_config, tokenizer, causal).id(target)
+        except TargetError as error:
+            raise ConfigError(f"attribution.target: {error} ({section.name})") from None
     canonical = json.dumps(model_config.to_diff_dict(), sort_keys=True, default=str)
     folder = Path(section.name).expanduser()
     return {
@@ -140,22 +147,22 @@ def locate(config: ScanConfig) -> Located:
     return Located(identity, output_dir / run_id, plan, model)
 
 
-def _rules(method: str) -> dict:
-    composite: Composite = METHODS[method]
-    return {"method": method, "rules": composite.describe()}
+def _rules(method: str, ig_steps: int) -> dict:
+    """The method's rules and its attributor (how relevance is read from them), for the manifest."""
+    return METHODS[method].with_steps(ig_steps).describe()
 
 
-def _existing_manifest(run_dir: Path, identity: str) -> dict | None:
+def _existing_manifest(run_dir: Path, identity: str) -> Manifest | None:
     path = run_dir / MANIFEST_FILE
     if not path.exists():
         return None
     try:
-        manifest = read_json(path)
+        manifest = read_manifest(run_dir)
     except RunFolderError as error:
         raise ConfigError(
             f"runtime.run_id: {error}; remove {run_dir} to scan it anew, or choose another run_id"
         ) from None
-    if manifest.get("identity") != identity:
+    if manifest.identity != identity:
         raise ConfigError(
             f"runtime.run_id: {run_dir} holds a run with a different config, model or data; choose another "
             "run_id or output_dir, or leave run_id unset so that every revision gets its own run"
@@ -191,11 +198,11 @@ def run_scan(config: ScanConfig, console: Console | None = None) -> ScanResult:
         raise ConfigError(f"dataset.name: {config.dataset.name} (split {config.dataset.split}) has no rows to scan")
     problems = {shard.shard_id: shard_problem(run_dir, shard.shard_id, shard.num_rows) for shard in plan.shards}
     pending = [shard for shard in plan.shards if problems[shard.shard_id]]
-    if previous and previous.get("status") == "complete":
+    if previous and previous.status == "complete":
         if not pending:
             console.print(f"{run_dir}: already complete for this config, model and data; no model work done.")
-            counts = previous["counts"]
-            return ScanResult(run_dir, "unchanged", counts["input_rows"], counts["examples"], counts["errors"], 0)
+            counts = previous.counts
+            return ScanResult(run_dir, "unchanged", counts.input_rows, counts.examples, counts.errors, 0)
         damage = "; ".join(f"shard {shard.shard_id}: {problems[shard.shard_id]}" for shard in pending[:3])
         console.print(
             f"{run_dir}: marked complete, but {len(pending)} of {len(plan.shards)} shards are missing or damaged "
@@ -207,26 +214,26 @@ def run_scan(config: ScanConfig, console: Console | None = None) -> ScanResult:
         check_model(config)
     with run_lock(run_dir), interruptible():
         manifest = _run(config, located, previous, pending, console)
-    counts = manifest["counts"]
+    counts = manifest.counts
     console.print(
-        f"scan complete: {counts['examples']} examples, {counts['errors']} errors, {counts['tokens']} tokens "
+        f"scan complete: {counts.examples} examples, {counts.errors} errors, {counts.tokens} tokens "
         f"({len(pending)} of {len(plan.shards)} shards done now) -> {run_dir}"
     )
-    return ScanResult(run_dir, "complete", counts["input_rows"], counts["examples"], counts["errors"], len(pending))
+    return ScanResult(run_dir, "complete", counts.input_rows, counts.examples, counts.errors, len(pending))
 
 
-def _run(config: ScanConfig, located: Located, previous: dict | None, pending: list, console: Console) -> dict:
+def _run(config: ScanConfig, located: Located, previous: Manifest | None, pending: list, console: Console) -> Manifest:
     """Do the pending shards and count every shard; the manifest says running, then complete,
     failed or interrupted, and is returned when complete."""
     run_dir, plan = located.run_dir, located.plan
-    manifest = {
-        "run_id": run_dir.name,
-        "status": "running",
-        "identity": located.identity,
-        "config_sha256": config.identity_hash(),
-        "config": config.model_dump(),
-        "model": located.model,
-        "dataset": {
+    manifest = Manifest(
+        run_id=run_dir.name,
+        status="running",
+        identity=located.identity,
+        config_sha256=config.identity_hash(),
+        config=config.model_dump(),
+        model=located.model,
+        dataset={
             "name": config.dataset.name,
             "config": config.dataset.config,
             "split": config.dataset.split,
@@ -234,36 +241,37 @@ def _run(config: ScanConfig, located: Located, previous: dict | None, pending: l
             "fingerprint": plan.fingerprint,
             "limit": config.dataset.limit,
         },
-        "attribution": _rules(config.attribution.method)
+        attribution=_rules(config.attribution.method, config.attribution.ig_steps)
         | {"target": config.attribution.target, "max_length": config.attribution.max_length},
-        "versions": _versions(),
-        "started_at": (previous or {}).get("started_at", _now()),
-        "resumed_at": _now() if previous else None,
-        "shards": len(plan.shards),
-    }
-    write_json_atomic(manifest, run_dir / MANIFEST_FILE)
+        versions=_versions(),
+        started_at=(previous.started_at if previous else None) or _now(),
+        resumed_at=_now() if previous else None,
+        shards=len(plan.shards),
+    )
+    write_json_atomic(manifest.model_dump(mode="json"), run_dir / MANIFEST_FILE)
     started_ray = False
     try:
         if pending:
             started_ray = start_ray(config)
             pool = pool_options(config)
-            manifest["ray"] = {"resources": pool.pop("resources"), **pool}
-            manifest["ray"]["workers"] = _execute(config, pending, run_dir, pool, console)
-        manifest |= _totals(run_dir, plan)
-        if not manifest["counts"]["examples"]:
-            raise ScanError(_all_failed(run_dir, manifest["counts"]["errors"]))
-        manifest["status"] = "complete"
+            manifest = manifest.updated(ray={"resources": pool.pop("resources"), **pool})
+            workers = _execute(config, pending, run_dir, pool, console)
+            manifest = manifest.updated(ray=manifest.ray | {"workers": workers})
+        manifest = manifest.updated(**_totals(run_dir, plan))
+        if not manifest.counts.examples:
+            raise ScanError(_all_failed(run_dir, manifest.counts.errors))
+        manifest = manifest.updated(status="complete")
     except BaseException as error:
-        manifest["status"] = "interrupted" if isinstance(error, Interrupted) else "failed"
+        manifest = manifest.updated(status="interrupted" if isinstance(error, Interrupted) else "failed")
         failure = model_failure(error) or error  # a model-level failure surfaces as itself, not as Ray's wrapper
         if isinstance(failure, (LRPError, Interrupted)):
-            manifest["failure"] = str(failure)
+            manifest = manifest.updated(failure=str(failure))
         if failure is not error:
             raise failure from None
         raise
     finally:
-        manifest["ended_at"] = _now()
-        write_json_atomic(manifest, run_dir / MANIFEST_FILE)
+        manifest = manifest.updated(ended_at=_now())
+        write_json_atomic(manifest.model_dump(mode="json"), run_dir / MANIFEST_FILE)
         if started_ray:
             import ray
 

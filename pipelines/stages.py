@@ -22,10 +22,11 @@ import torch
 from lrp_audit.lrp import Explainer, TargetError, UnsupportedArchitectureError, UnsupportedDtypeError
 from lrp_audit.lrp.encoding import encode, length_batches
 from lrp_audit.lrp.faithfulness import FRACTIONS, perturbable, perturbation_curves
-from lrp_audit.lrp.loading import load_model
+from lrp_audit.lrp.loading import load_model, load_tokenizer
+from lrp_audit.lrp.tables import to_tables
 
 from .sources import Shard, read_shard
-from lrp_audit.run_folder import ERRORS, EXAMPLES, TOKENS, WORDS, shard_path, write_atomic
+from lrp_audit.run_folder import shard_path, write_atomic
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
@@ -46,9 +47,7 @@ def model_failure(error: BaseException) -> BaseException | None:
 
 @cache
 def _tokenizer(name: str, revision: str | None, trust_remote_code: bool):
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(name, revision=revision, trust_remote_code=trust_remote_code)
+    return load_tokenizer(name, revision, trust_remote_code)
 
 
 def _example_ids(table: pa.Table, shard: Shard, id_column: str | None) -> list[str]:
@@ -201,14 +200,10 @@ class Attribute:
             "padded_tokens": padded,
         }
         run_dir = Path(self.run_dir)
-        write_atomic(_tokens_table(ids, explained), shard_path(run_dir, "tokens", shard.shard_id))
-        write_atomic(_words_table(ids, explained), shard_path(run_dir, "words", shard.shard_id))
-        write_atomic(_errors_table(errors), shard_path(run_dir, "errors", shard.shard_id))
-        write_atomic(
-            _examples_table(ids, labels, explained, self.explainer),
-            shard_path(run_dir, "examples", shard.shard_id),
-            metadata=counts,
-        )
+        tables = to_tables(explained, ids, labels, errors)
+        for name in ("tokens", "words", "errors"):
+            write_atomic(tables[name], shard_path(run_dir, name, shard.shard_id))
+        write_atomic(tables["examples"], shard_path(run_dir, "examples", shard.shard_id), metadata=counts)
         return {
             "shard_id": [shard.shard_id],
             **{key: [value] for key, value in counts.items()},
@@ -292,66 +287,3 @@ def _ray_gpu_ids() -> list:
     import ray
 
     return ray.get_gpu_ids() if ray.is_initialized() else []
-
-
-def _tokens_table(ids, explanations) -> pa.Table:
-    columns = {name: [] for name in TOKENS.names}
-    for example_id, e in zip(ids, explanations):
-        n = len(e.tokens)
-        columns["example_id"] += [example_id] * n
-        columns["position"] += range(n)
-        columns["token"] += e.tokens
-        columns["token_id"] += e.token_ids
-        columns["word_index"] += e.word_index
-        columns["char_start"] += e.char_start
-        columns["char_end"] += e.char_end
-        columns["is_special"] += e.is_special
-        columns["is_template"] += e.is_template
-        columns["segment"] += e.segment
-    relevance = [e.relevance for e in explanations]
-    columns["relevance"] = np.concatenate(relevance) if relevance else np.zeros(0, np.float32)
-    return pa.table(columns, schema=TOKENS)
-
-
-def _words_table(ids, explanations) -> pa.Table:
-    """One row per word: the explanation's words, subwords merged and their relevance summed."""
-    columns = {name: [] for name in WORDS.names}
-    for example_id, e in zip(ids, explanations):
-        n = len(e.words)
-        columns["example_id"] += [example_id] * n
-        columns["segment"] += e.word_segment
-        columns["word_index"] += range(n)
-        columns["word"] += e.words
-        columns["num_tokens"] += np.bincount([w for w in e.word_index if w is not None], minlength=n).tolist()
-        columns["char_start"] += e.word_char_start
-        columns["char_end"] += e.word_char_end
-    relevance = [e.word_relevance for e in explanations]
-    columns["relevance"] = np.concatenate(relevance) if relevance else np.zeros(0, np.float32)
-    return pa.table(columns, schema=WORDS)
-
-
-def _examples_table(ids, labels, explanations, explainer: Explainer) -> pa.Table:
-    rows = [
-        {
-            "example_id": example_id,
-            "text": e.text,
-            "text_pair": e.text_pair,
-            "label": label,
-            "prediction": e.prediction,
-            "prediction_label": explainer.label_name(e.prediction),
-            "probabilities": e.probabilities,
-            "target": e.target,
-            "target_label": e.target_label,
-            "target_logit": e.target_logit,
-            "relevance_sum": e.relevance_sum,
-            "conservation_gap": e.conservation_gap,
-            "num_tokens": len(e.tokens),
-            "truncated": e.truncated,
-        }
-        for example_id, label, e in zip(ids, labels, explanations)
-    ]
-    return pa.Table.from_pylist(rows, schema=EXAMPLES)
-
-
-def _errors_table(errors) -> pa.Table:
-    return pa.Table.from_pylist([{"example_id": i, "kind": k, "message": m} for i, k, m in errors], schema=ERRORS)

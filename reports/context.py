@@ -8,9 +8,10 @@ from pathlib import Path
 from . import gather, plots
 from .heatmaps import example_view
 from lrp_audit.audits.audit import NOT_IN_KEY
-from lrp_audit.run_folder import AUDIT_FILE, FAITHFULNESS_FILE, MANIFEST_FILE, TERMS_FILE, complete_manifest, kept_results, read_json
+from lrp_audit.run_folder import AUDIT_FILE, FAITHFULNESS_FILE, TERMS_FILE, complete_manifest, kept_results
+from lrp_audit.run_folder.records import AuditReport, FaithfulnessReport, Finding, Manifest, Record, StepReport
 
-from .inputs import ReportError, read_optional
+from .inputs import read_optional
 
 ERROR_SAMPLES = 5
 GAP_MEANING = {
@@ -24,55 +25,52 @@ GAP_MEANING = {
 def build(run_dir: Path, examples_per_heatmap: int) -> dict:
     """Everything the template shows for ``run_dir``; a malformed JSON file is a ``ReportError``."""
     manifest = complete_manifest(run_dir)
-    audit = read_optional(run_dir, AUDIT_FILE)
-    faithfulness = read_optional(run_dir, FAITHFULNESS_FILE)
+    audit = read_optional(run_dir, AUDIT_FILE, AuditReport)
+    faithfulness = read_optional(run_dir, FAITHFULNESS_FILE, FaithfulnessReport)
     connection = gather.open_run(run_dir)
     try:
         context = {
             "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "run_dir": str(run_dir),
-            "run": _guarded(run_dir / MANIFEST_FILE, _run, manifest),
+            "run": _run(manifest),
             "errors": _errors(connection),
-            "gaps": _gaps(connection, _method(manifest)),
+            "gaps": _gaps(connection, manifest.method),
             "audit": None,
             "axes": [],
             "heatmaps": [],
             "faithfulness": None,
         }
         if audit is not None and (run_dir / TERMS_FILE).is_file():
-            context |= _guarded(run_dir / AUDIT_FILE, _audit, connection, audit, examples_per_heatmap)
+            context |= _audit(connection, audit, examples_per_heatmap)
         if faithfulness is not None:
-            context["faithfulness"] = _guarded(run_dir / FAITHFULNESS_FILE, _faithfulness, faithfulness)
+            context["faithfulness"] = _faithfulness(faithfulness)
         context["kept"] = {
-            "audit": _kept(run_dir, "audit", AUDIT_FILE, audit),
-            "evaluation": _kept(run_dir, "evaluation", FAITHFULNESS_FILE, faithfulness),
+            "audit": _kept(run_dir, "audit", AUDIT_FILE, AuditReport, audit),
+            "evaluation": _kept(run_dir, "evaluation", FAITHFULNESS_FILE, FaithfulnessReport, faithfulness),
         }
     finally:
         connection.close()
     return context
 
 
-def _kept(run_dir: Path, step: str, name: str, current: dict | None) -> list[dict]:
+def _kept(run_dir: Path, step: str, name: str, record: type[StepReport], current: StepReport | None) -> list[dict]:
     """The other results of ``step`` kept in the run folder, each with the settings in which it differs
     from the one shown (or all of its settings when none is shown)."""
-    shown = (current or {}).get("settings") or {}
+    shown = current.settings if current is not None else {}
     others = []
     for folder in kept_results(run_dir, step):
-        if not (folder / name).is_file():
+        kept = read_optional(folder, name, record)
+        if kept is None or (current is not None and (kept.key or folder.name) == current.key):
             continue
-        payload = read_json(folder / name)
-        if current is not None and payload.get("key", folder.name) == current.get("key"):
-            continue
-        settings = payload.get("settings") or {}
         differences = {
             key: value
-            for key, value in settings.items()
+            for key, value in kept.settings.items()
             if key not in NOT_IN_KEY and (key not in shown or shown[key] != value)
         }
         others.append(
             {
                 "folder": str(folder.relative_to(run_dir)),
-                "created_at": payload.get("created_at"),
+                "created_at": kept.created_at,
                 "differences": ", ".join(f"{key} = {value}" for key, value in sorted(differences.items()))
                 or "the same settings (other inputs)",
             }
@@ -80,36 +78,28 @@ def _kept(run_dir: Path, step: str, name: str, current: dict | None) -> list[dic
     return others
 
 
-def _guarded(path: Path, section, *inputs):
-    """A section built from a JSON file; a missing key or wrong type names the file, not a traceback."""
-    try:
-        return section(*inputs)
-    except (KeyError, TypeError, IndexError) as error:
-        raise ReportError(
-            f"{path}: unexpected content ({type(error).__name__}: {error}); was it written by lrp-audit?"
-        ) from None
+def _plain(record: Record | None) -> dict | None:
+    """A part of a record as the template's plain data (its filters read dicts)."""
+    return None if record is None else record.model_dump()
 
 
-def _method(manifest: dict) -> str | None:
-    return (manifest.get("attribution") or {}).get("method")
-
-
-def _run(manifest: dict) -> dict:
-    config = manifest.get("config") or {}
-    model = manifest.get("model") or config.get("model") or {}
-    dataset = manifest.get("dataset") or config.get("dataset") or {}
-    attribution = manifest.get("attribution") or {}
+def _run(manifest: Manifest) -> dict:
+    """The run's facts; a manifest without them (a run folder not written by a scan) shows its config's."""
+    config = manifest.config or {}
+    model = _plain(manifest.model) or config.get("model", {})
+    dataset = _plain(manifest.dataset) or config.get("dataset", {})
+    attribution = manifest.attribution
     return {
-        "run_id": manifest.get("run_id"),
+        "run_id": manifest.run_id,
         "model": model.get("name"),
         "revision": model.get("revision"),
         "dataset": {key: dataset.get(key) for key in ("name", "config", "split", "limit")},
-        "method": attribution.get("method"),
-        "target": attribution.get("target"),
-        "counts": manifest.get("counts") or {},
-        "started_at": manifest.get("started_at"),
-        "ended_at": manifest.get("ended_at"),
-        "versions": manifest.get("versions") or {},
+        "method": manifest.method,
+        "target": attribution.target if attribution else None,
+        "counts": _plain(manifest.counts) or {},
+        "started_at": manifest.started_at,
+        "ended_at": manifest.ended_at,
+        "versions": manifest.versions or {},
     }
 
 
@@ -128,9 +118,9 @@ def _gaps(connection, method: str | None) -> dict:
     }
 
 
-def _audit(connection, audit: dict, examples_per_heatmap: int) -> dict:
+def _audit(connection, audit: AuditReport, examples_per_heatmap: int) -> dict:
     """The sections that need the audit: verdict, per-axis plots and the most reliant examples."""
-    shares = gather.group_shares(connection, audit["settings"]["top_k"])
+    shares = gather.group_shares(connection, audit.settings["top_k"])
     return {
         "audit": _verdict(audit),
         "axes": _axes(audit, shares),
@@ -138,66 +128,63 @@ def _audit(connection, audit: dict, examples_per_heatmap: int) -> dict:
     }
 
 
-def _entry(entry: dict, status: str) -> dict:
+def _entry(entry: Finding, status: str) -> dict:
     """A flag or unconfirmed candidate with its evidence."""
-    statistics, check = entry["statistics"], entry["counterfactual"]
+    statistics, check = entry.statistics, entry.counterfactual
     return {
         "status": status,
-        "axis": entry["axis"],
-        "group": entry["group"],
-        "examples": statistics["examples"],
-        "share": statistics["share"],
-        "control_share": statistics["control_share"],
-        "lift": statistics.get("lift_control"),
-        "q_value": statistics.get("q_value"),
-        "partner": check.get("partner"),
-        "swap": check.get("swap"),
-        "control": check.get("control"),
-        "counterfactual_examples": check.get("examples"),
-        "counterfactual_q": check.get("q_value"),
-        "reason": check.get("reason"),
+        "axis": entry.axis,
+        "group": entry.group,
+        "examples": statistics.examples,
+        "share": statistics.share,
+        "control_share": statistics.control_share,
+        "lift": _plain(statistics.lift_control),
+        "q_value": statistics.q_value,
+        "partner": check.partner,
+        "swap": _plain(check.swap),
+        "control": _plain(check.control),
+        "counterfactual_examples": check.examples,
+        "counterfactual_q": check.q_value,
+        "reason": check.reason,
     }
 
 
-def _verdict(audit: dict) -> dict:
-    coverage = audit["coverage"]
+def _verdict(audit: AuditReport) -> dict:
+    coverage = audit.coverage
     groups, unseen = [], {}
-    for axis, axis_groups in sorted(coverage["axes"].items()):
+    for axis, axis_groups in sorted(coverage.axes.items()):
         for group, counts in sorted(axis_groups.items()):
-            if counts.get("examples"):
-                groups.append({"axis": axis, "group": group, **counts})
+            if counts.examples:
+                groups.append({"axis": axis, "group": group, **counts.model_dump()})
             else:
                 unseen.setdefault(axis, []).append(group)
     return {
-        "status": audit["status"],
-        "key": audit.get("key"),
-        "created_at": audit.get("created_at"),
-        "settings": audit["settings"],
-        "entries": [_entry(e, "flagged") for e in audit["flags"]]
-        + [_entry(e, "unconfirmed") for e in audit["unconfirmed"]],
-        "caveats": audit.get("caveats", []),
+        "status": audit.status,
+        "key": audit.key,
+        "created_at": audit.created_at,
+        "settings": audit.settings,
+        "entries": [_entry(e, "flagged") for e in audit.flags] + [_entry(e, "unconfirmed") for e in audit.unconfirmed],
+        "caveats": audit.caveats,
         "coverage": {
-            "examples": coverage["examples"],
-            "with_any_term": coverage["examples_with_any_term"],
+            "examples": coverage.examples,
+            "with_any_term": coverage.examples_with_any_term,
             "groups": groups,
             "unseen": unseen,
         },
     }
 
 
-def _axes(audit: dict, shares: dict) -> list[dict]:
+def _axes(audit: AuditReport, shares: dict) -> list[dict]:
     """One section per axis with matches: shares, lift, direction and, where run, the counterfactual."""
-    settings = audit["settings"]
+    settings = audit.settings
     sections = []
     for axis, groups in shares.items():
         groups = {group: values for group, values in groups.items() if len(values)}
-        tests = [test for test in audit["tests"] if test["axis"] == axis]
-        group_tests = [test for test in tests if test["level"] == "group"]
-        class_tests = [test for test in tests if test["level"] == "class"]
+        tests = [test for test in audit.tests if test.axis == axis]
+        group_tests = [test for test in tests if test.level == "group"]
+        class_tests = [test for test in tests if test.level == "class"]
         checked = [
-            entry
-            for entry in audit["flags"] + audit["unconfirmed"]
-            if entry["axis"] == axis and "swap" in entry["counterfactual"]
+            entry for entry in audit.flags + audit.unconfirmed if entry.axis == axis and entry.counterfactual.measured
         ]
         sections.append(
             {
@@ -217,12 +204,12 @@ def _axes(audit: dict, shares: dict) -> list[dict]:
     return sections
 
 
-def _heatmaps(connection, audit: dict, axes: list[str], limit: int) -> list[dict]:
+def _heatmaps(connection, audit: AuditReport, axes: list[str], limit: int) -> list[dict]:
     """Per axis: each flagged group's most reliant examples, then those of any group not shown yet."""
     blocks = []
-    flagged_axes = {entry["axis"] for entry in audit["flags"]}
+    flagged_axes = {entry.axis for entry in audit.flags}
     for axis in sorted(axes, key=lambda axis: axis not in flagged_axes):  # flagged axes first, else in order
-        flagged = [entry["group"] for entry in audit["flags"] if entry["axis"] == axis]
+        flagged = [entry.group for entry in audit.flags if entry.axis == axis]
         shown: frozenset = frozenset()
         for group in [*flagged, None]:
             examples = gather.most_reliant(connection, axis, group, limit, shown)
@@ -239,25 +226,18 @@ def _heatmaps(connection, audit: dict, axes: list[str], limit: int) -> list[dict
     return blocks
 
 
-def _faithfulness(payload: dict) -> dict:
-    results = payload["results"]
-    accuracy, mse = plots.faithfulness_curves(payload["fractions"], results)
+def _faithfulness(report: FaithfulnessReport) -> dict:
+    accuracy, mse = plots.faithfulness_curves(report.fractions, report.results)
     return {
-        "key": payload.get("key"),
-        "created_at": payload.get("created_at"),
-        "settings": payload.get("settings") or {},
-        "examples": payload.get("examples"),
-        "replacement": payload.get("replacement") or {},
+        "key": report.key,
+        "created_at": report.created_at,
+        "settings": report.settings,
+        "examples": report.examples,
+        "replacement": _plain(report.replacement),
         "rows": [
-            {
-                "method": result["method"],
-                "auac": result["auac"],
-                "au_mse": result["au_mse"],
-                "vs_random": result.get("vs_random"),
-            }
-            for result in results
+            result.model_dump(include={"method", "auac", "au_mse", "vs_random"}) for result in report.results
         ],
-        "verdict": payload["verdict"],
+        "verdict": _plain(report.verdict),
         "accuracy": accuracy,
         "mse": mse,
     }

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
-from lrp_audit.run_folder import RunFolderError, read_json
+from lrp_audit.run_folder import RunFolderError, read_record
+from lrp_audit.run_folder.records import File
+
+R = TypeVar("R", bound=File)
 
 
 class ReportError(RunFolderError):
     """A run folder the report cannot be written for; the message names the path."""
 
 
-def read_optional(run_dir: Path, name: str) -> dict | None:
-    """``audit.json`` or ``faithfulness.json`` when the step that writes it has run, else None."""
-    path = run_dir / name
-    return read_json(path) if path.is_file() else None
+def read_optional(run_dir: Path, name: str, record: type[R]) -> R | None:
+    """``audit.json`` or ``faithfulness.json`` as its record when the step that writes it has run, else None."""
+    path = Path(run_dir) / name
+    if not path.is_file():
+        return None
+    try:
+        return read_record(path, record)
+    except RunFolderError as error:
+        raise ReportError(str(error)) from None

@@ -15,6 +15,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from lrp_audit.run_folder.records import Finding, MethodResult, Test
+
 from .gather import Gaps, Histogram
 
 TARGET, AGAINST, NEUTRAL, MUTED = "#dc322f", "#268bd2", "#586e75", "#93a1a1"
@@ -50,9 +52,9 @@ def _bars(axes, histogram: Histogram, colour: str) -> None:
     axes.set_ylabel("examples")
 
 
-def _untested(axes, row: int, test: dict) -> None:
+def _untested(axes, row: int, test: Test) -> None:
     """Write why a row has no interval, at the left edge of the plot whatever its x range."""
-    reason = test.get("reason", "no estimate")
+    reason = test.reason or "no estimate"
     axes.text(0.01, row, f"not tested: {reason}", transform=axes.get_yaxis_transform(), va="center", color=MUTED)
 
 
@@ -89,24 +91,24 @@ def share_boxes(axis: str, shares: dict[str, np.ndarray]) -> Plot:
     return _plot(figure, f"Box plot of the per-example share of relevance on each {axis} group's words.")
 
 
-def lift_intervals(axis: str, tests: list[dict], min_lift: float, confidence: float) -> Plot:
+def lift_intervals(axis: str, tests: list[Test], min_lift: float, confidence: float) -> Plot:
     """Lift over control per group with its interval; untested groups are written where the bar would be."""
     with matplotlib.rc_context(SVG_SETTINGS):
         figure = _figure(height=0.5 + 0.45 * len(tests) + 0.6)
         axes = figure.subplots()
         for row, test in enumerate(tests):
-            lift = test.get("lift_control") or {}
-            if not test["tested"] or lift.get("estimate") is None:
+            lift = test.lift_control
+            if not test.tested or lift is None or lift.estimate is None:
                 _untested(axes, row, test)
                 continue
-            estimate, low, high = lift["estimate"], lift.get("low"), lift.get("high")
+            estimate, low, high = lift.estimate, lift.low, lift.high
             colour = TARGET if low is not None and low > min_lift else NEUTRAL
             if low is not None and high is not None:
                 axes.hlines(row, low, high, color=colour, linewidth=2)
             axes.plot([estimate], [row], "o", color=colour)
         axes.axvline(1, color="black", linewidth=0.8, linestyle=":")
         axes.axvline(min_lift, color=TARGET, linewidth=0.8, linestyle="--")
-        axes.set_yticks(range(len(tests)), [test["group"] for test in tests])
+        axes.set_yticks(range(len(tests)), [test.group for test in tests])
         axes.set_ylim(len(tests) - 0.5, -0.5)
         axes.set_xlabel(f"lift over control words (mean share / mean control share, {confidence:.0%} CI)")
     return _plot(
@@ -116,23 +118,23 @@ def lift_intervals(axis: str, tests: list[dict], min_lift: float, confidence: fl
     )
 
 
-def direction_intervals(axis: str, tests: list[dict], confidence: float) -> Plot:
+def direction_intervals(axis: str, tests: list[Test], confidence: float) -> Plot:
     """Mean signed relevance on each group's words per predicted class, with its interval."""
     with matplotlib.rc_context(SVG_SETTINGS):
         figure = _figure(height=0.5 + 0.4 * len(tests) + 0.6)
         axes = figure.subplots()
         for row, test in enumerate(tests):
-            relevance = test.get("relevance") or {}
-            estimate = relevance.get("estimate")
-            if not test["tested"] or estimate is None:
+            relevance = test.relevance
+            if not test.tested or relevance is None or relevance.estimate is None:
                 _untested(axes, row, test)
                 continue
+            estimate = relevance.estimate
             colour = TARGET if estimate >= 0 else AGAINST
-            if relevance.get("low") is not None and relevance.get("high") is not None:
-                axes.hlines(row, relevance["low"], relevance["high"], color=colour, linewidth=2)
+            if relevance.low is not None and relevance.high is not None:
+                axes.hlines(row, relevance.low, relevance.high, color=colour, linewidth=2)
             axes.plot([estimate], [row], "o", color=colour)
         axes.axvline(0, color="black", linewidth=0.8)
-        axes.set_yticks(range(len(tests)), [f"{test['group']} | predicted {test['prediction']}" for test in tests])
+        axes.set_yticks(range(len(tests)), [f"{test.group} | predicted {test.prediction}" for test in tests])
         axes.set_ylim(len(tests) - 0.5, -0.5)
         axes.set_xlabel(f"mean signed relevance on the group's words toward the target ({confidence:.0%} CI)")
     return _plot(
@@ -142,17 +144,17 @@ def direction_intervals(axis: str, tests: list[dict], confidence: float) -> Plot
     )
 
 
-def counterfactual_bars(axis: str, entries: list[dict]) -> Plot:
+def counterfactual_bars(axis: str, entries: list[Finding]) -> Plot:
     """Flip rate when the group's terms are swapped, next to the control swap of as many other words."""
     rows = np.arange(len(entries))
     with matplotlib.rc_context(SVG_SETTINGS):
         figure = _figure(height=0.9 + 0.55 * len(entries) + 0.6)
         axes = figure.subplots()
-        swap = [entry["counterfactual"]["swap"]["flip_rate"] for entry in entries]
-        control = [entry["counterfactual"]["control"]["flip_rate"] for entry in entries]
+        swap = [entry.counterfactual.swap.flip_rate for entry in entries]
+        control = [entry.counterfactual.control.flip_rate for entry in entries]
         axes.barh(rows - 0.18, swap, height=0.36, color=TARGET, label="group's terms swapped")
         axes.barh(rows + 0.18, control, height=0.36, color=MUTED, label="control: as many other words swapped")
-        axes.set_yticks(rows, [f"{entry['group']} -> {entry['counterfactual']['partner']}" for entry in entries])
+        axes.set_yticks(rows, [f"{entry.group} -> {entry.counterfactual.partner}" for entry in entries])
         axes.set_ylim(len(entries) - 0.5, -0.5)
         axes.set_xlim(0, 1)
         axes.set_xlabel("flip rate: fraction of examples whose prediction changes")
@@ -163,7 +165,7 @@ def counterfactual_bars(axis: str, entries: list[dict]) -> Plot:
     )
 
 
-def faithfulness_curves(fractions: list[float], results: list[dict]) -> tuple[Plot, Plot]:
+def faithfulness_curves(fractions: list[float], results: list[MethodResult]) -> tuple[Plot, Plot]:
     """Accuracy as the most relevant tokens are added, and output change as the least relevant are removed."""
     curves = []
     for key, label, what in (
@@ -174,15 +176,15 @@ def faithfulness_curves(fractions: list[float], results: list[dict]) -> tuple[Pl
             figure = _figure(width=5.0, height=3.4)
             axes = figure.subplots()
             for index, result in enumerate(results):
-                random = result["method"] == "random"
+                random = result.method == "random"
                 axes.plot(
                     fractions,
-                    result[key],
+                    getattr(result, key),
                     marker="o",
                     markersize=3,
                     color="black" if random else METHOD_COLOURS[index % len(METHOD_COLOURS)],
                     linestyle="--" if random else "-",
-                    label=result["method"],
+                    label=result.method,
                 )
             axes.set_xlabel(f"fraction of {what}")
             axes.set_ylabel(label)

@@ -1,5 +1,6 @@
-"""The run folder's contract: its paths and artifact names, the Parquet schemas of its tables,
-atomic writes, its verification, and the results kept under the key of what made them.
+"""The run folder's contract: its paths and artifact names, the Parquet schemas of its tables, the
+typed records of its JSON files, atomic writes, its verification, and the results kept under the
+key of what made them.
 
 Every layer above the engine reads and writes a run folder through this package only.
 """
@@ -19,8 +20,20 @@ from .layout import (
     kept_results,
     shard_path,
 )
+from .records import SCHEMA_VERSION, AuditReport, FaithfulnessReport, Manifest
 from .schemas import ERRORS, EXAMPLES, KEYS, SCHEMAS, SHARD_METADATA_KEY, TOKENS, WORDS
-from .verify import RunFolderError, complete_manifest, read_json, run_problems, shard_metadata, shard_problem
+from .verify import (
+    RunFolderError,
+    complete_manifest,
+    read_audit,
+    read_faithfulness,
+    read_json,
+    read_manifest,
+    read_record,
+    run_problems,
+    shard_metadata,
+    shard_problem,
+)
 
 __all__ = [
     "AUDIT_FILE",
@@ -33,12 +46,16 @@ __all__ = [
     "MANIFEST_FILE",
     "REPORT_FILE",
     "SCHEMAS",
+    "SCHEMA_VERSION",
     "SHARD_METADATA_KEY",
     "TABLES",
     "TERMS_FILE",
     "TOKENS",
     "WORDS",
+    "AuditReport",
+    "FaithfulnessReport",
     "Kept",
+    "Manifest",
     "RunFolderError",
     "complete_manifest",
     "current_or_made",
@@ -46,7 +63,11 @@ __all__ = [
     "kept_dir",
     "kept_results",
     "publish",
+    "read_audit",
+    "read_faithfulness",
     "read_json",
+    "read_manifest",
+    "read_record",
     "retire_current",
     "run_problems",
     "settings_key",

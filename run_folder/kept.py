@@ -10,10 +10,14 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from .atomic import publish, temporary_path, write_json_atomic
 from .layout import REPORT_FILE, kept_dir
-from .verify import read_json
+from .records import StepReport
+from .verify import read_json, read_record
+
+R = TypeVar("R", bound=StepReport)
 
 
 def retire_current(run_dir: Path, name: str) -> None:
@@ -30,32 +34,33 @@ def settings_key(*parts) -> str:
 
 
 @dataclass(frozen=True)
-class Kept:
-    """A step's result (its JSON report) and where it came from: ``made`` now, ``restored`` from those
+class Kept(Generic[R]):
+    """A step's result (its report) and where it came from: ``made`` now, ``restored`` from those
     kept (an earlier result with the same key) or ``current`` already; only ``made`` did any work."""
 
-    report: dict
+    report: R
     origin: str
 
 
 def current_or_made(
-    run_dir: Path, step: str, key: str, names: tuple[str, ...], make: Callable[[Path], dict]
-) -> Kept:
+    run_dir: Path, step: str, key: str, names: tuple[str, ...], make: Callable[[Path], R], record: type[R]
+) -> Kept[R]:
     """The result of ``step`` under ``key``: the current one if it has that key, else a kept one made
     current again, else ``make(folder)`` (which may write ``names[1:]`` into ``folder`` and returns the
-    report). ``names[0]`` is the report's JSON file, written last, so a kept folder without it is not
-    a result. A result with another key is kept, never replaced for good."""
+    report). ``names[0]`` is the report's JSON file (a ``record``), written last, so a kept folder
+    without it is not a result. A result with another key is kept, never replaced for good."""
     run_dir, current = Path(run_dir), Path(run_dir) / names[0]
+    # Whose result the current file is, from its key alone: one that is not this result is kept as it is.
     if all((run_dir / name).is_file() for name in names) and read_json(current).get("key") == key:
-        return Kept(read_json(current), "current")
+        return Kept(read_record(current, record), "current")
     keep_unkeyed(run_dir, step, names)
     kept = kept_dir(run_dir, step, key)
     retire_current(run_dir, names[0])  # a failed step must not leave another result looking current
     if (kept / names[0]).is_file():
         publish(kept, run_dir, names)
-        return Kept(read_json(current), "restored")
-    report = make(kept) | {"key": key}
-    write_json_atomic(report, kept / names[0])
+        return Kept(read_record(current, record), "restored")
+    report = make(kept).updated(key=key)
+    write_json_atomic(report.model_dump(mode="json"), kept / names[0])
     publish(kept, run_dir, names)
     return Kept(report, "made")
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TypeVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from pydantic import ValidationError
 
-from .layout import MANIFEST_FILE, shard_path
+from .layout import AUDIT_FILE, FAITHFULNESS_FILE, MANIFEST_FILE, shard_path
+from .records import AuditReport, FaithfulnessReport, File, Manifest
 from .schemas import SHARD_METADATA_KEY
+
+R = TypeVar("R", bound=File)
 
 
 def shard_metadata(run_dir: Path, shard_id: str) -> dict:
@@ -43,19 +48,19 @@ def shard_problem(run_dir: Path, shard_id: str, rows: int | None = None) -> str 
     return None
 
 
-def run_problems(run_dir: Path, manifest: dict) -> list[str]:
+def run_problems(run_dir: Path, manifest: Manifest) -> list[str]:
     """What is missing or damaged in a complete run folder, from file metadata: every shard the
     manifest counts is there, readable and consistent, and their rows add up to the input's."""
     run_dir = Path(run_dir)
     ids = sorted(path.stem for path in (run_dir / "examples").glob("*.parquet"))
     problems = [f"shard {shard_id}: {problem}" for shard_id in ids if (problem := shard_problem(run_dir, shard_id))]
-    expected = manifest.get("shards")
-    if isinstance(expected, int) and len(ids) < expected:
+    expected = manifest.shards
+    if expected is not None and len(ids) < expected:
         problems.append(f"{expected - len(ids)} of its {expected} shards are missing")
-    if not problems:
+    if not problems and manifest.counts is not None:
         rows = sum(shard_metadata(run_dir, shard_id)["input_rows"] for shard_id in ids)
-        counted = (manifest.get("counts") or {}).get("input_rows")
-        if counted is not None and rows != counted:
+        counted = manifest.counts.input_rows
+        if rows != counted:
             problems.append(f"its shards hold {rows} of its {counted} input rows")
     return problems
 
@@ -64,15 +69,15 @@ class RunFolderError(ValueError):
     """A folder that is not a finished scan run; the message names the folder and what to do."""
 
 
-def complete_manifest(run_dir: Path) -> dict:
+def complete_manifest(run_dir: Path) -> Manifest:
     """The manifest of a complete run; anything else (no run, a running or failed scan) is refused."""
     path = Path(run_dir) / MANIFEST_FILE
     if not path.is_file():
         raise RunFolderError(f"{run_dir}: no manifest.json; give the folder of a scan run (runs/<run_id>)")
-    manifest = read_json(path)
-    if manifest.get("status") != "complete":
+    manifest = read_record(path, Manifest)
+    if manifest.status != "complete":
         raise RunFolderError(
-            f"{run_dir}: the scan is {manifest.get('status', 'unfinished')}, not complete; "
+            f"{run_dir}: the scan is {manifest.status}, not complete; "
             "rerun the same scan command to finish it first"
         )
     problems = run_problems(run_dir, manifest)
@@ -93,3 +98,33 @@ def read_json(path: Path) -> dict:
     if not isinstance(payload, dict):
         raise RunFolderError(f"{path}: expected a JSON object, found {type(payload).__name__}")
     return payload
+
+
+def read_record(path: Path, record: type[R]) -> R:
+    """A JSON file of the run folder as its record; one that does not validate is one message naming
+    the file and the first field that is wrong."""
+    payload = read_json(path)
+    try:
+        return record.model_validate(payload)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in problem["loc"]).lstrip(".")
+        more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+        raise RunFolderError(
+            f"{path}: unexpected content: {field or 'the file'}: {problem['msg']}{more}; was it written by lrp-audit?"
+        ) from None
+
+
+def read_manifest(run_dir: Path) -> Manifest:
+    """A run's manifest, whatever its status."""
+    return read_record(Path(run_dir) / MANIFEST_FILE, Manifest)
+
+
+def read_audit(run_dir: Path) -> AuditReport:
+    """The run's current audit (``audit.json``)."""
+    return read_record(Path(run_dir) / AUDIT_FILE, AuditReport)
+
+
+def read_faithfulness(run_dir: Path) -> FaithfulnessReport:
+    """The run's current faithfulness check (``faithfulness.json``)."""
+    return read_record(Path(run_dir) / FAITHFULNESS_FILE, FaithfulnessReport)

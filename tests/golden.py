@@ -13,8 +13,8 @@ from pathlib import Path
 import pyarrow.dataset as ds
 
 FOLDER = Path(__file__).parent / "golden"
-# Fields that name when or where a result was made, not what it found.
-VOLATILE = {"created_at", "key", "run_id", "run_dir", "started_at", "ended_at", "resumed_at"}
+# Fields that name when or where a result was made, or the version of its file's layout, not what it found.
+VOLATILE = {"created_at", "key", "run_id", "run_dir", "started_at", "ended_at", "resumed_at", "schema_version"}
 
 
 def _table(run_dir: Path, name: str, columns: list[str], keys: list[str]) -> dict[str, list]:

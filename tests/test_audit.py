@@ -70,11 +70,11 @@ def test_a_fixed_config_gives_the_golden_tables_findings_and_exit_code(leaking):
 
 
 def test_the_same_model_family_without_the_leak_is_not_flagged(fair_report):
-    assert fair_report["status"] == "clear"
-    assert fair_report["flags"] == [] and fair_report["unconfirmed"] == []
-    gender = [t for t in fair_report["tests"] if t["level"] == "group" and t["axis"] == "gender"]
-    assert {t["group"] for t in gender} == {"female", "male"}
-    assert all(t["tested"] and t["lift_control"]["high"] < 1.5 for t in gender)
+    assert fair_report.status == "clear"
+    assert fair_report.flags == [] and fair_report.unconfirmed == []
+    gender = [t for t in fair_report.tests if t.level == "group" and t.axis == "gender"]
+    assert {t.group for t in gender} == {"female", "male"}
+    assert all(t.tested and t.lift_control.high < 1.5 for t in gender)
 
 
 def test_scan_audits_at_its_end_and_exits_3_on_a_flag_with_fail_on_flag(leaking):

@@ -41,19 +41,19 @@ def audit(*args):
 def test_a_group_without_a_swap_partner_is_reported_unconfirmed_not_flagged(planted_run):
     run, lexicon = planted_run
     report = run_audit(run, AuditSettings(axes=[], lexicons=[lexicon], resamples=500)).report
-    assert report["status"] == "clear" and report["flags"] == []
-    [entry] = report["unconfirmed"]
-    assert (entry["axis"], entry["group"]) == ("planted", "zorb")
-    assert entry["statistics"]["lift_control"]["low"] > 1.5
-    assert "no swap_with partner" in entry["counterfactual"]["reason"]
+    assert report.status == "clear" and report.flags == []
+    [entry] = report.unconfirmed
+    assert (entry.axis, entry.group) == ("planted", "zorb")
+    assert entry.statistics.lift_control.low > 1.5
+    assert "no swap_with partner" in entry.counterfactual.reason
 
 
 def test_a_group_seen_in_too_few_examples_is_counted_but_not_tested(planted_run):
     run, lexicon = planted_run
     report = run_audit(run, AuditSettings(axes=[], lexicons=[lexicon], resamples=500)).report
-    [plain] = [t for t in report["tests"] if t["level"] == "group" and t["group"] == "plain"]
-    assert plain["examples"] == 3 and not plain["tested"] and "fewer than 10 examples" in plain["reason"]
-    assert report["coverage"]["axes"]["planted"]["plain"]["examples"] == 3
+    [plain] = [t for t in report.tests if t.level == "group" and t.group == "plain"]
+    assert plain.examples == 3 and not plain.tested and "fewer than 10 examples" in plain.reason
+    assert report.coverage.axes["planted"]["plain"].examples == 3
 
 
 def test_an_unfinished_scan_is_refused(tmp_path):
@@ -89,13 +89,17 @@ def test_bad_audit_settings_exit_2_naming_the_key(planted_run, override, message
 
 def test_an_unconfirmed_swap_is_explained_with_the_signs_the_table_shows():
     from lrp_audit.audits.audit import unconfirmed_reason
+    from lrp_audit.run_folder.records import CounterfactualCheck
 
-    check = {
-        "swap": {"mean_probability_change": -0.40},
-        "control": {"mean_probability_change": -0.26},
-        "excess_change": {"estimate": 0.142},
-        "q_value": 0.2,
-    }
+    check = CounterfactualCheck(
+        partner="male",
+        confirmed=False,
+        reason=None,
+        swap={"flip_rate": 0.5, "mean_probability_change": -0.40, "mean_absolute_change": 0.40},
+        control={"flip_rate": 0.25, "mean_probability_change": -0.26, "mean_absolute_change": 0.26},
+        excess_change={"estimate": 0.142, "low": 0.05, "high": 0.2},
+        q_value=0.2,
+    )
     reason = unconfirmed_reason(check, AuditSettings(min_probability_change=0.2))
     assert reason.startswith("the swap changed the target probability by -0.400 on average against -0.260")
     assert "beyond the control's is +0.142 (needs >= 0.2 at q <= 0.05; q = 0.2)" in reason

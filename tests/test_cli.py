@@ -7,6 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lrp_audit.cli import app
+from lrp_audit.run_folder import SCHEMAS
 
 runner = CliRunner()
 
@@ -26,11 +27,32 @@ def test_explain_writes_json_records(model_dir):
     assert record["conservation_gap"] == pytest.approx(record["target_logit"] - sum(record["relevance"]), abs=1e-5)
 
 
-def test_explain_writes_parquet(model_dir, tmp_path):
-    out = tmp_path / "x.parquet"
-    result = runner.invoke(app, ["explain", "a", "b c", "--model", model_dir, "--format", "parquet", "--output", str(out)])
+def _explain_parquet(model_dir, texts, out):
+    return runner.invoke(app, ["explain", *texts, "--model", model_dir, "--format", "parquet", "--output", str(out)])
+
+
+def test_explain_writes_parquet_as_a_scan_s_four_tables(model_dir, tmp_path):
+    out = tmp_path / "explained"
+    result = _explain_parquet(model_dir, ["a", "b c"], out)
     assert result.exit_code == 0, result.output
-    assert pq.read_table(out).num_rows == 2
+    tables = {name: pq.read_table(out / name / "explain.parquet") for name in SCHEMAS}
+    assert {name: table.schema.remove_metadata() for name, table in tables.items()} == SCHEMAS
+    assert tables["examples"].num_rows == 2 and tables["errors"].num_rows == 0
+
+
+def test_explain_s_parquet_folder_is_queried_with_the_run_views(model_dir, tmp_path):
+    out = tmp_path / "explained"
+    _explain_parquet(model_dir, ["She is an engineer."], out)
+    sql = "SELECT (SELECT count(*) FROM tokens) AS tokens, (SELECT count(*) FROM matches) AS matches"
+    result = runner.invoke(app, ["query", str(out), sql, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == [{"tokens": 7, "matches": 1}]  # [CLS] She is an engineer . [SEP]; "she"
+
+
+def test_explain_parquet_refuses_to_write_into_a_scan_s_run_folder(model_dir, tmp_path):
+    (tmp_path / "manifest.json").write_text("{}")
+    result = _explain_parquet(model_dir, ["a"], tmp_path)
+    assert result.exit_code == 2 and "is a scan's run folder" in result.output
 
 
 @pytest.mark.parametrize(

@@ -87,9 +87,9 @@ def test_cp_lrp_beats_random_on_the_planted_word_model(planted):
     assert cp.auac().mean() > random.auac().mean() + 0.1
     assert cp.au_mse().mean() < 0.5 * random.au_mse().mean()
     summary = summarize(curves, FRACTIONS, EvaluationSettings(resamples=500), "cp-lrp")
-    assert summary["verdict"]["beats_random"], summary["verdict"]["message"]
-    versus = summary["results"][0]["vs_random"]
-    assert versus["auac"]["low"] > 0 and versus["au_mse"]["high"] < 0 and versus["p_auac"] < 0.01
+    assert summary.verdict.beats_random, summary.verdict.message
+    versus = summary.results[0].vs_random
+    assert versus.auac.low > 0 and versus.au_mse.high < 0 and versus.p_auac < 0.01
 
 
 def _curves(accuracy: np.ndarray, mse: np.ndarray) -> Curves:
@@ -100,8 +100,8 @@ def test_verdict_says_plainly_when_the_method_does_not_beat_random():
     rng = np.random.default_rng(0)
     same = _curves(rng.integers(0, 2, (50, 11)).astype(float), rng.random((50, 11)))
     summary = summarize({"cp-lrp": same, RANDOM: same}, FRACTIONS, EvaluationSettings(resamples=200), "cp-lrp")
-    assert not summary["verdict"]["beats_random"]
-    assert "does NOT beat a random token order" in summary["verdict"]["message"]
+    assert not summary.verdict.beats_random
+    assert "does NOT beat a random token order" in summary.verdict.message
 
 
 def test_verdict_names_the_metric_a_method_fails_on():
@@ -109,8 +109,8 @@ def test_verdict_names_the_metric_a_method_fails_on():
     random = _curves(rng.random((50, 11)) * 0.5, rng.random((50, 11)) + 1)
     better_accuracy = _curves(random.accuracy + 0.4, random.mse)
     summary = summarize({"gxi": better_accuracy, RANDOM: random}, FRACTIONS, EvaluationSettings(resamples=200), "gxi")
-    assert not summary["verdict"]["beats_random"]
-    assert "beats a random order on AUAC but not on AU-MSE" in summary["verdict"]["message"]
+    assert not summary.verdict.beats_random
+    assert "beats a random order on AUAC but not on AU-MSE" in summary.verdict.message
 
 
 def test_a_tokenizer_without_the_replacement_token_is_refused(tokenizer):

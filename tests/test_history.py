@@ -120,11 +120,11 @@ def test_compare_measures_how_much_a_group_s_share_changed(tmp_path):
     ]
     for run in runs:
         run_audit(run, settings, predict=None)
-    groups = {group["group"]: group for group in compare_runs(*runs, settings)["groups"]}
-    assert groups["female"]["share_change"]["low"] > 0 and groups["female"]["significant"]
-    assert groups["female"]["lift_change"]["low"] > 0
-    assert groups["male"]["share_change"]["low"] < 0 < groups["male"]["share_change"]["high"]
-    assert not groups["male"]["significant"]
+    groups = {group.group: group for group in compare_runs(*runs, settings).groups}
+    assert groups["female"].share_change.low > 0 and groups["female"].significant
+    assert groups["female"].lift_change.low > 0
+    assert groups["male"].share_change.low < 0 < groups["male"].share_change.high
+    assert not groups["male"].significant
 
 
 def _two_runs(tmp_path, before: list[str], after: list[str]) -> list:
@@ -141,11 +141,11 @@ HE = [f"He said the result was {ending} today." for ending in ("good", "bad", "f
 
 def test_compare_shows_a_group_too_rare_in_one_run_without_testing_it(tmp_path):
     runs = _two_runs(tmp_path, (SHE + HE) * 4, SHE[:3] + HE * 4)
-    groups = {group["group"]: group for group in compare_runs(*runs, AuditSettings(axes=["gender"]))["groups"]}
+    groups = {group.group: group for group in compare_runs(*runs, AuditSettings(axes=["gender"])).groups}
     female = groups["female"]
-    assert not female["tested"] and female["reason"] == "fewer than 10 examples in a run"
-    assert female["share_change"]["low"] is None and female["share_change"]["estimate"] is not None
-    assert groups["male"]["tested"]
+    assert not female.tested and female.reason == "fewer than 10 examples in a run"
+    assert female.share_change.low is None and female.share_change.estimate is not None
+    assert groups["male"].tested
     code, output = cli("compare", *map(str, runs))
     assert code == 0, output
     assert "gender/female 20->3" in output
@@ -153,9 +153,9 @@ def test_compare_shows_a_group_too_rare_in_one_run_without_testing_it(tmp_path):
 
 def test_compare_shows_a_group_seen_in_only_one_run(tmp_path):
     runs = _two_runs(tmp_path, HE * 4, (SHE + HE) * 4)
-    groups = {group["group"]: group for group in compare_runs(*runs, AuditSettings(axes=["gender"]))["groups"]}
+    groups = {group.group: group for group in compare_runs(*runs, AuditSettings(axes=["gender"])).groups}
     female = groups["female"]
-    assert female["state"] == "only in run b" and not female["tested"] and female["share_change"] is None
+    assert female.state == "only in run b" and not female.tested and female.share_change is None
     result = CliRunner().invoke(app, ["compare", *map(str, runs), "--format", "json"])
     assert result.exit_code == 0, result.output
     parsed = {group["group"]: group for group in json.loads(result.stdout)["groups"]}

@@ -1,10 +1,9 @@
-"""What one explanation holds: tokens, offsets, special marks, words, truncation, Arrow output."""
+"""What one explanation holds: tokens, offsets, special marks, words, truncation."""
 
 import pytest
-import pyarrow as pa
 import tiny
 
-from lrp_audit.lrp import Explainer, to_arrow
+from lrp_audit.lrp import Explainer
 
 TEXT = "Unbelievably, the engineer's design worked."
 
@@ -36,15 +35,6 @@ def test_long_texts_are_truncated_and_marked(tokenizer):
 def test_explanations_come_back_in_input_order(tokenizer, texts):
     shuffled = [texts[1], texts[2], texts[0]]
     assert [e.text for e in Explainer(tiny.model("bert"), tokenizer, batch_size=2).explain(shuffled)] == shuffled
-
-
-def test_arrow_table_has_one_row_per_text_with_float32_relevance(tokenizer, texts):
-    explanations = Explainer(tiny.model("bert"), tokenizer).explain(texts)
-    table = to_arrow(explanations)
-    assert table.num_rows == len(texts)
-    assert table.schema.field("relevance").type == pa.list_(pa.float32())
-    assert table.column("relevance")[1].as_py() == explanations[1].relevance.tolist()
-    assert table.to_pylist()[0]["words"] == explanations[0].words
 
 
 def test_prompt_template_tokens_are_marked_and_offsets_index_the_text(tokenizer):

@@ -1,0 +1,321 @@
+"""Typed records of a run folder's JSON files: ``manifest.json`` (Manifest), ``audit.json``
+(AuditReport) and ``faithfulness.json`` (FaithfulnessReport).
+
+The steps build these records and write ``model_dump(mode="json")``; every reader validates a file
+into one, so a damaged file is refused once, where it is read, instead of failing in whatever part
+reads it first. The layout is the one of the plain dicts written before records existed (only
+``schema_version`` is new): a field marked ``LEFT_OUT`` is left out of the file when it has no
+value, as it was then, so files from before and after read and write alike.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, field_validator, model_serializer
+from typing_extensions import Self
+
+# Version 1 is the layout of the dicts written before records; a file without the field is version 1.
+SCHEMA_VERSION = 1
+
+
+class _LeftOutWhenNone:
+    """Marks a field that the file leaves out, rather than writing null, when it has no value."""
+
+
+LEFT_OUT = _LeftOutWhenNone()
+
+
+class Record(BaseModel):
+    """A part of a run folder's JSON file: every field known, none changed once built."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def updated(self, **changes: Any) -> Self:
+        """A copy with ``changes``, validated as the record is (pydantic's ``model_copy`` is not)."""
+        return self.model_validate(self.model_dump() | changes)
+
+    @model_serializer(mode="wrap")
+    def _leave_out_empty(self, handler) -> dict[str, Any]:
+        data = handler(self)
+        return {key: value for key, value in data.items() if value is not None or key not in _left_out(type(self))}
+
+
+@cache
+def _left_out(record: type[Record]) -> frozenset[str]:
+    return frozenset(name for name, field in record.model_fields.items() if LEFT_OUT in field.metadata)
+
+
+class File(Record):
+    """A whole JSON file of the run folder, with the version of its layout."""
+
+    schema_version: int = SCHEMA_VERSION
+
+    @field_validator("schema_version")
+    @classmethod
+    def _known_version(cls, version: int) -> int:
+        if version > SCHEMA_VERSION:
+            raise ValueError(f"written by a newer lrp-audit (version {version}; this one reads up to {SCHEMA_VERSION})")
+        return version
+
+
+# ---- manifest.json ----------------------------------------------------------------------------
+
+
+class ModelFacts(Record):
+    """The model a run was scanned with, and what identifies its content."""
+
+    name: str
+    revision: str | None = None
+    config_sha256: str | None = None
+    content_sha256: str | None = None
+    dtype: str | None = None
+
+
+class DatasetFacts(Record):
+    name: str
+    config: str | None = None
+    split: str | None = None
+    revision: str | None = None
+    fingerprint: dict[str, Any] | None = None  # file hashes, or the dataset's own fingerprint
+    limit: int | None = None
+
+
+class Attribution(Record):
+    """The method, its rules by part of the model and its attributor, and what it explained."""
+
+    method: str
+    rules: dict[str, str] | None = None
+    attributor: Annotated[dict[str, str | int] | None, LEFT_OUT] = None  # (manifests before it: none)
+    target: int | str | None = None
+    max_length: int | None = None
+
+
+class Counts(Record):
+    """Rows over every shard; tokens and padding are counted by the scan (not by every writer)."""
+
+    input_rows: int
+    examples: int
+    errors: int
+    tokens: Annotated[int | None, LEFT_OUT] = None
+    padded_tokens: Annotated[int | None, LEFT_OUT] = None
+
+
+Status = Literal["running", "complete", "failed", "interrupted"]
+
+
+class Manifest(File):
+    """What was scanned, how, and how far the scan got. Written when it starts (``running``) and
+    when it ends; the facts a scan writes at its start are left out by older or partial runs."""
+
+    run_id: str
+    status: Status
+    identity: Annotated[str | None, LEFT_OUT] = None
+    config_sha256: Annotated[str | None, LEFT_OUT] = None
+    config: Annotated[dict[str, Any] | None, LEFT_OUT] = None  # the scan config (pipelines.config.ScanConfig)
+    model: Annotated[ModelFacts | None, LEFT_OUT] = None
+    dataset: Annotated[DatasetFacts | None, LEFT_OUT] = None
+    attribution: Annotated[Attribution | None, LEFT_OUT] = None
+    versions: Annotated[dict[str, str | None] | None, LEFT_OUT] = None
+    started_at: Annotated[str | None, LEFT_OUT] = None
+    resumed_at: str | None = None
+    shards: Annotated[int | None, LEFT_OUT] = None
+    ray: Annotated[dict[str, Any] | None, LEFT_OUT] = None  # the pool and the workers that did the shards
+    counts: Annotated[Counts | None, LEFT_OUT] = None
+    padding_fraction: Annotated[float | None, LEFT_OUT] = None
+    failure: Annotated[str | None, LEFT_OUT] = None
+    ended_at: Annotated[str | None, LEFT_OUT] = None
+
+    @property
+    def method(self) -> str | None:
+        """The attribution method the run was scanned with (None for a manifest that does not say)."""
+        return self.attribution.method if self.attribution else None
+
+
+# ---- what the steps after the scan write ------------------------------------------------------
+
+
+class StepReport(File):
+    """A step's result, kept under ``key`` (the key of its inputs and settings; none before results
+    were kept) in ``kept/<step>-<key>/``."""
+
+    run_id: str
+    created_at: str
+    settings: dict[str, Any]  # the step's settings (audits.settings), as it was run
+    key: Annotated[str | None, LEFT_OUT] = None
+
+
+class Interval(Record):
+    """An estimate with its bootstrap interval; null where it could not be computed."""
+
+    estimate: float | None
+    low: float | None
+    high: float | None
+
+
+# ---- audit.json -------------------------------------------------------------------------------
+
+
+class Test(Record):
+    """One test: of a group (``level`` group), of a group within a predicted class (class) or of one
+    term (term). Untested (too few examples) it has a ``reason`` and no intervals or p-values."""
+
+    level: Literal["group", "class", "term"]
+    axis: str
+    group: str
+    prediction: str | None
+    term: str | None
+    examples: int
+    examples_with_controls: int
+    tested: bool
+    share: float | None
+    expected_share: float | None
+    control_share: float | None
+    top1_rate: float | None
+    topk_rate: float | None
+    reason: Annotated[str | None, LEFT_OUT] = None
+    lift_tokens: Annotated[Interval | None, LEFT_OUT] = None
+    lift_control: Annotated[Interval | None, LEFT_OUT] = None
+    relevance: Annotated[Interval | None, LEFT_OUT] = None
+    p_value: Annotated[float | None, LEFT_OUT] = None
+    q_value: Annotated[float | None, LEFT_OUT] = None
+
+
+class Effect(Record):
+    """What swapping words did to the model's predictions."""
+
+    flip_rate: float
+    mean_probability_change: float
+    mean_absolute_change: float
+
+
+class CounterfactualCheck(Record):
+    """The swap of a candidate's terms for its partner's; only a measured swap has the numbers."""
+
+    partner: str | None
+    confirmed: bool
+    reason: str | None
+    examples: Annotated[int | None, LEFT_OUT] = None
+    unswappable_terms: Annotated[int | None, LEFT_OUT] = None
+    swap: Annotated[Effect | None, LEFT_OUT] = None
+    control: Annotated[Effect | None, LEFT_OUT] = None
+    excess_change: Annotated[Interval | None, LEFT_OUT] = None
+    p_value: Annotated[float | None, LEFT_OUT] = None
+    q_value: Annotated[float | None, LEFT_OUT] = None
+
+    @property
+    def measured(self) -> bool:
+        return self.swap is not None
+
+
+class Finding(Record):
+    """A group whose statistics made it a candidate: a flag when its swap confirmed it, else unconfirmed."""
+
+    axis: str
+    group: str
+    statistics: Test
+    counterfactual: CounterfactualCheck
+
+
+class TermCoverage(Record):
+    examples: int
+    occurrences: int
+
+
+class GroupCoverage(Record):
+    examples: int
+    occurrences: int
+    terms: dict[str, TermCoverage]  # the terms that occur
+
+
+class Coverage(Record):
+    """How much of the data the lexicons see, per axis and group."""
+
+    examples: int
+    examples_with_any_term: int
+    axes: dict[str, dict[str, GroupCoverage]]
+
+
+class LexiconGroup(Record):
+    terms: int  # how many
+    swap_with: str | None
+
+
+class LexiconSummary(Record):
+    """Which lexicon an audit used, and its content's hash."""
+
+    axis: str
+    path: str
+    sha256: str
+    description: str
+    sources: list[str]
+    licence: str
+    groups: dict[str, LexiconGroup]
+
+
+class AuditReport(StepReport):
+    status: Literal["flagged", "clear"]
+    method: str | None
+    lexicons: list[LexiconSummary]
+    coverage: Coverage
+    tests: list[Test]
+    flags: list[Finding]
+    unconfirmed: list[Finding]
+    caveats: list[str]
+
+
+# ---- faithfulness.json ------------------------------------------------------------------------
+
+
+class Versus(Record):
+    """A method's paired difference to the random order: AUAC (> 0 better), AU-MSE (< 0 better)."""
+
+    auac: Interval
+    au_mse: Interval
+    p_auac: float
+    p_au_mse: float
+
+
+class MethodResult(Record):
+    """A method's mean perturbation curves and their areas; ``vs_random`` is None for random itself."""
+
+    method: str
+    auac: float
+    au_mse: float
+    accuracy: list[float]
+    probability: list[float]
+    mse: list[float]
+    vs_random: Versus | None
+
+
+class Verdict(Record):
+    method: str
+    beats_random: bool
+    message: str
+
+
+class Replacement(Record):
+    token: str
+    token_id: int
+
+
+class Skipped(Record):
+    example_id: str
+    reason: str
+
+
+class FaithfulnessSummary(Record):
+    """The table and its verdict (audits.faithfulness.summarize)."""
+
+    results: list[MethodResult]
+    verdict: Verdict
+
+
+class FaithfulnessReport(StepReport):
+    fractions: list[float]
+    replacement: Replacement
+    examples: int
+    skipped: list[Skipped] = []
+    results: list[MethodResult]
+    verdict: Verdict
