@@ -340,15 +340,10 @@ def audit(
     (or audit.fail_on_flag) is set, 2 bad input or config, 1 internal error.
     """
     from lrp_audit.audits.summary import audit_record
-    from lrp_audit.pipelines.job import audit_run, refresh_report
+    from lrp_audit.pipelines.job import audit_run
 
     config = _run_config(run_dir, overrides)
-    try:
-        with stoppable():
-            outcome = audit_run(run_dir, config, stderr)
-        refresh_report(run_dir, stderr, only_if_stale=outcome.origin == "current")
-    except step_errors() as error:
-        fail(str(error))
+    outcome = _run_step(run_dir, lambda: audit_run(run_dir, config, stderr))
     if output_format is SummaryFormat.json:
         _print_json(audit_record(outcome.report) | {"origin": outcome.origin})
     else:
@@ -384,16 +379,11 @@ def evaluate(
     Exit codes: 0 done (the verdict is in the output, also when the method does not beat random),
     2 bad input or config, 1 internal error.
     """
-    config = _run_config(run_dir, [*(overrides or []), *([f"evaluation.sample={sample}"] if sample else [])])
     from lrp_audit.audits.summary import faithfulness_record
-    from lrp_audit.pipelines.job import evaluate_run, refresh_report
+    from lrp_audit.pipelines.job import evaluate_run
 
-    try:
-        with stoppable():
-            outcome = evaluate_run(run_dir, config, stderr)
-        refresh_report(run_dir, stderr, only_if_stale=outcome.origin == "current")
-    except step_errors() as error:
-        fail(str(error))
+    config = _run_config(run_dir, [*(overrides or []), *([f"evaluation.sample={sample}"] if sample else [])])
+    outcome = _run_step(run_dir, lambda: evaluate_run(run_dir, config, stderr))
     if output_format is SummaryFormat.json:
         _print_json(faithfulness_record(outcome.report) | {"origin": outcome.origin})
     else:
@@ -412,6 +402,20 @@ def report(run_dir: RunDir) -> None:
         refresh_report(run_dir, stderr)
     except RunFolderError as error:
         fail(str(error))
+
+
+def _run_step(run_dir: Path, run):
+    """One step on a finished run (the audit or the evaluation), then the report where what it
+    shows changed; bad input is one message and exit 2, a signal ends the command cleanly."""
+    from lrp_audit.pipelines.job import refresh_report
+
+    try:
+        with stoppable():
+            outcome = run()
+        refresh_report(run_dir, stderr, only_if_stale=outcome.origin == "current")
+    except step_errors() as error:
+        fail(str(error))
+    return outcome
 
 
 def _run_config(run_dir: Path, overrides: list[str] | None):
