@@ -22,6 +22,8 @@ import pyarrow as pa
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from lrp_audit.run_folder.validation import first_problem
+
 DEFAULT_AXES = ("gender", "religion", "nationality_ethnicity", "sexual_orientation", "age", "disability")
 NAME = r"^[a-z0-9_]+$"
 
@@ -47,10 +49,17 @@ def _separator(character: str) -> bool:
     return character.isspace() or unicodedata.category(character)[0] in "PSZ"
 
 
+def _lower(character: str) -> str:
+    """One character lower-cased as SQL's ``lower`` does it: by itself, without context or language
+    (``str.lower`` of a whole word turns a final Σ into ς, and gives İ a combining dot)."""
+    return "i" if character == "\u0130" else character.lower()
+
+
 def term_parts(term: str) -> list[str]:
-    """The words a term matches: split at whitespace and punctuation, lower-cased."""
+    """The words a term matches: split at whitespace and punctuation, lower-cased, exactly as the
+    views' ``norm`` (queries/views.sql) treats a text's words."""
     parts, current = [], []
-    for character in term.lower():
+    for character in map(_lower, term):
         if _separator(character):
             if current:
                 parts.append("".join(current))
@@ -153,12 +162,8 @@ def load_lexicon(path: str | Path) -> Lexicon:
     try:
         spec = LexiconFile.model_validate(tree)
     except ValidationError as error:
-        problem = error.errors()[0]
-        key = ".".join(str(part) for part in problem["loc"]) or "file"
-        message = (
-            "unknown key" if problem["type"] == "extra_forbidden" else problem["msg"].removeprefix("Value error, ")
-        )
-        raise LexiconError(f"lexicon {path}: {key}: {message}") from None
+        key, message = first_problem(error)
+        raise LexiconError(f"lexicon {path}: {key or 'file'}: {message}") from None
     return Lexicon(path, spec, hashlib.sha256(raw).hexdigest())
 
 

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from lrp_audit.lrp.methods import resolve_method
+
 from .lexicon import DEFAULT_AXES
 
 
@@ -52,11 +54,8 @@ class EvaluationSettings(BaseModel):
     @field_validator("methods")
     @classmethod
     def _known_methods(cls, methods: list[str]) -> list[str]:
-        from lrp_audit.lrp.explainer import METHODS
-
         for method in methods:
-            if method not in METHODS:
-                raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
+            resolve_method(method)  # an LRPError is a ValueError: pydantic reports it under the key
         if len(set(methods)) != len(methods):
             raise ValueError("a method is listed twice")
         return methods

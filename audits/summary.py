@@ -11,15 +11,11 @@ from .compare import Comparison
 
 
 def _interval(value: dict | None) -> str:
-    if not value or value["estimate"] is None:
+    """A lift and its interval: two decimals, one from 10 up."""
+    if value is None:
         return "-"
-    if value["low"] is None:
-        return f"{value['estimate']:.2f}"
-    return f"{_lift(value['estimate'])} [{_lift(value['low'])}, {_lift(value['high'])}]"
-
-
-def _lift(value: float) -> str:
-    return f"{value:.2f}" if abs(value) < 10 else f"{value:.1f}"
+    lift = Interval.model_validate(value)
+    return lift.text(".2f" if lift.estimate is None or abs(lift.estimate) < 10 else ".1f")
 
 
 def _number(value: float | None, form: str = ".2f") -> str:
@@ -209,8 +205,4 @@ def _count(value) -> str:
 
 
 def _signed(value: Interval | None) -> str:
-    if value is None or value.estimate is None:
-        return "-"
-    if value.low is None:
-        return f"{value.estimate:+.2f}"
-    return f"{value.estimate:+.2f} [{value.low:+.2f}, {value.high:+.2f}]"
+    return "-" if value is None else value.text("+.2f")

@@ -19,6 +19,7 @@ from lrp_audit.audits.settings import AuditSettings, EvaluationSettings
 from lrp_audit.lrp.encoding import check_prompt
 from lrp_audit.lrp.methods import resolve_method
 from lrp_audit.run_folder import MANIFEST_FILE, RunFolderError, read_manifest
+from lrp_audit.run_folder.validation import first_problem
 
 AFTER_SCAN = ("audit.", "evaluation.")  # sections that do not change a run's results
 PATH_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -184,11 +185,8 @@ def _validated(tree: dict, overrides: list[str], path: Path) -> ScanConfig:
     try:
         return ScanConfig.model_validate(tree)
     except ValidationError as error:
-        problem = error.errors()[0]
-        key = ".".join(str(part) for part in problem["loc"]) or "config"
-        message = problem["msg"].removeprefix("Value error, ")
-        if problem["type"] == "extra_forbidden":
-            message = "unknown key"
+        key, message = first_problem(error)
+        key = key or "config"
         raise ConfigError(f"{key}: {message} ({_source(key, overrides, path)})") from None
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from lrp_audit.run_folder.records import Interval
+
 TEMPLATE = "report.html.j2"
 
 
@@ -14,11 +16,7 @@ def number(value: float | None, spec: str = ".3g") -> str:
 
 def interval(value: dict | None, spec: str = ".3g") -> str:
     """``estimate [low, high]``, or the estimate alone when the interval could not be computed."""
-    if not value or value.get("estimate") is None:
-        return "-"
-    if value.get("low") is None or value.get("high") is None:
-        return number(value["estimate"], spec)
-    return f"{value['estimate']:{spec}} [{value['low']:{spec}}, {value['high']:{spec}}]"
+    return "-" if value is None else Interval.model_validate(value).text(spec)
 
 
 def environment() -> Environment:

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from .layout import AUDIT_FILE, FAITHFULNESS_FILE, MANIFEST_FILE, shard_path
 from .records import AuditReport, FaithfulnessReport, File, Manifest
 from .schemas import SHARD_METADATA_KEY
+from .validation import first_problem
 
 R = TypeVar("R", bound=File)
 
@@ -107,11 +108,10 @@ def read_record(path: Path, record: type[R]) -> R:
     try:
         return record.model_validate(payload)
     except ValidationError as error:
-        problem = error.errors()[0]
-        field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in problem["loc"]).lstrip(".")
+        field, message = first_problem(error)
         more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
         raise RunFolderError(
-            f"{path}: unexpected content: {field or 'the file'}: {problem['msg']}{more}; was it written by lrp-audit?"
+            f"{path}: unexpected content: {field or 'the file'}: {message}{more}; was it written by lrp-audit?"
         ) from None
 
 
