@@ -83,8 +83,8 @@ def stoppable():
             yield
     except Interrupted as interrupted:
         stderr.print(f"{interrupted.step} {interrupted}: {interrupted.kept}", highlight=False)
-        # The run is closed (manifest written, Ray shut down), but Ray Data's executor thread, cut off
-        # mid-iteration, can keep the interpreter from exiting when the cluster outlives this driver.
+        # The run is closed (manifest written, Ray shut down), but a thread of Ray's, cut off mid-call,
+        # can keep the interpreter from exiting when the cluster outlives this driver.
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(interrupted.exit_code)
@@ -94,7 +94,7 @@ def step_errors() -> tuple[type[Exception], ...]:
     """What a step raises for bad input or config: each one message, exit 2 (imported when needed,
     so that --help stays fast)."""
     from lrp_audit.audits import LexiconError, QueryError
-    from lrp_audit.pipelines.evaluate import EvaluationError
+    from lrp_audit.audits.evaluation import EvaluationError
 
     return ConfigError, LRPError, RunFolderError, LexiconError, QueryError, EvaluationError
 
@@ -233,7 +233,8 @@ def scan(
     """Attribute a dataset on Ray, write per-token relevance to Parquet, audit it, write report.html.
 
     After the scan come the audit (unless audit.enabled is false), the faithfulness check (when
-    evaluation.sample is set) and report.html in the run folder.
+    evaluation.sample is set) and report.html in the run folder. All of them share one Ray and one
+    pool of model workers, so the model is loaded once per worker (one worker per GPU).
 
     Rerunning the same command resumes an interrupted scan; a complete one is not redone, and
     neither are its audit and faithfulness check while their settings are unchanged.

@@ -1,8 +1,7 @@
-"""Where model work runs: attach to (or start) Ray, size the pool of model actors, run a stage on it."""
+"""Where model work runs: attach to (or start) Ray, size the pool of model actors, and stop cleanly on a signal."""
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import socket
@@ -11,9 +10,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from rich.console import Console
-
-from lrp_audit.lrp.console import progress
+from lrp_audit.run_folder.records import PoolFacts
 
 from .config import ConfigError, ScanConfig
 
@@ -95,27 +92,9 @@ def _rearm() -> None:
             signal.signal(number, _armed[-1])
 
 
-_held: list[bool] = []  # one entry per open ``one_ray``: whether a step inside it started Ray
-
-
-@contextmanager
-def one_ray() -> Iterator[None]:
-    """One Ray per command: a step inside that starts Ray leaves it running for the steps after it
-    (the scan, the counterfactual rerun, the evaluation), and it stops when the block ends. Nothing
-    is started until a step needs it, so a command with no model work starts no Ray."""
-    import ray
-
-    _held.append(False)
-    try:
-        yield
-    finally:
-        if _held.pop() and ray.is_initialized():
-            ray.shutdown()
-
-
 def start_ray(config: ScanConfig) -> bool:
-    """Attach to ``runtime.ray_address`` / ``RAY_ADDRESS``, or start a local Ray; True if the caller
-    started it and should stop it (never inside ``one_ray``, which stops it at its end)."""
+    """Attach to ``runtime.ray_address`` / ``RAY_ADDRESS``, or start a local Ray; True if this call
+    started or attached it (and whoever called it should shut it down), False if one was there."""
     import ray
 
     if ray.is_initialized():
@@ -126,9 +105,6 @@ def start_ray(config: ScanConfig) -> bool:
     with _native_stderr_silenced():  # Ray's C++ core announces that log level on stderr as it starts
         ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
     _rearm()  # Ray's core installed its own SIGTERM handler, which aborts with a native dump
-    if _held:
-        _held[-1] = True
-        return False
     return True
 
 
@@ -146,7 +122,7 @@ def _native_stderr_silenced():
         os.close(null)
 
 
-def pool_options(config: ScanConfig) -> dict:
+def pool_options(config: ScanConfig) -> PoolFacts:
     """One actor per GPU when GPUs exist; otherwise CPU actors that leave room for the read tasks."""
     import ray
 
@@ -156,64 +132,20 @@ def pool_options(config: ScanConfig) -> dict:
     # torch and transformers before its first row (on 2 cores that tripled a small scan's time).
     read_tasks = max(1, cpus)
     if gpus:
-        workers = config.runtime.num_workers or gpus
-        return {"concurrency": workers, "num_gpus": 1, "num_cpus": 0.5, "threads": None, "read_tasks": read_tasks,
-                "resources": resources}
-    workers = config.runtime.num_workers or 1
-    threads = max(1, cpus // workers)
-    return {"concurrency": workers, "num_gpus": 0, "num_cpus": 0.5, "threads": threads, "read_tasks": read_tasks,
-            "resources": resources}
-
-
-def quiet_data_context() -> None:
-    """Our own progress display replaces Ray Data's bars and start-up messages."""
-    import ray.data
-
-    logging.getLogger("ray.data").setLevel(logging.ERROR)
-    # It logs the stack of any exception raised while it iterates, our Interrupted included; the
-    # exception itself still reaches us and is reported in one line.
-    logging.getLogger("ray.data.exceptions").setLevel(logging.CRITICAL)
-    context = ray.data.DataContext.get_current()
-    context.enable_progress_bars = False
-    context.print_on_execution_start = False
-
-
-def map_on_pool(
-    config: ScanConfig,
-    rows: list[dict],
-    stage: type,
-    rows_per_batch: int,
-    step: tuple[Console, str] | None = None,
-    **stage_options,
-) -> list[dict]:
-    """Run ``stage`` (a callable class that loads the scan's model once, built with ``config`` and
-    ``stage_options``) over ``rows`` on the model-actor pool; results come back in row order.
-    ``step`` is where to show progress and what to call it.
-
-    Starts a local Ray (and stops it after) unless one is already attached."""
-    import ray
-    import ray.data
-
-    started = start_ray(config)
-    try:
-        pool = pool_options(config)
-        quiet_data_context()
-        items = [{"row": index, **row} for index, row in enumerate(rows)]
-        dataset = ray.data.from_items(items).map_batches(
-            stage,
-            batch_size=rows_per_batch,
-            compute=ray.data.ActorPoolStrategy(size=pool["concurrency"]),
-            num_cpus=pool["num_cpus"],
-            num_gpus=pool["num_gpus"],
-            fn_constructor_kwargs={"config": config.model_dump(), "threads": pool["threads"], **stage_options},
+        return PoolFacts(
+            concurrency=config.runtime.num_workers or gpus,
+            num_gpus=1,
+            num_cpus=0.5,
+            threads=None,
+            read_tasks=read_tasks,
+            resources=resources,
         )
-        console, label = step or (Console(quiet=True), "")
-        results = []
-        with progress(console, label, len(rows), "rows") as tracker:
-            for result in dataset.iter_rows():
-                results.append(result)
-                tracker.advance()
-        return sorted(results, key=lambda result: result["row"])
-    finally:
-        if started:
-            ray.shutdown()
+    workers = config.runtime.num_workers or 1
+    return PoolFacts(
+        concurrency=workers,
+        num_gpus=0,
+        num_cpus=0.5,
+        threads=max(1, cpus // workers),
+        read_tasks=read_tasks,
+        resources=resources,
+    )

@@ -16,13 +16,15 @@ from pathlib import Path
 from rich.console import Console
 
 from lrp_audit.audits.audit import run_audit
+from lrp_audit.audits.evaluation import run_evaluation
 from lrp_audit.audits.summary import audit_record, faithfulness_record
 from lrp_audit.reports import write_report
 from lrp_audit.run_folder import AUDIT_FILE, FAITHFULNESS_FILE, REPORT_FILE, Kept
 
-from .cluster import Interrupted, one_ray
+from .cluster import Interrupted
 from .config import ScanConfig
-from .evaluate import run_evaluation
+from .perturb import ray_perturber
+from .pool import one_ray
 from .rerun import ray_predictor
 from .scan import ScanResult, run_scan
 
@@ -93,7 +95,7 @@ def audit_run(run_dir: Path, config: ScanConfig, console: Console) -> Kept:
 def evaluate_run(run_dir: Path, config: ScanConfig, console: Console) -> Kept:
     """Evaluate a run's faithfulness (or find the evaluation already made with these settings)."""
     with step("faithfulness check", "no new evaluation was kept; rerun to make it"):
-        outcome = run_evaluation(run_dir, config, console)
+        outcome = run_evaluation(run_dir, config.evaluation, ray_perturber(config, console), config.attribution.method)
     _say_origin(outcome, "faithfulness check", Path(run_dir) / FAITHFULNESS_FILE, console)
     return outcome
 

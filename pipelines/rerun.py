@@ -1,4 +1,4 @@
-"""Rerun texts through a run's model on the Ray pool: what the audit's counterfactual check needs."""
+"""Rerun texts through a run's model on the command's pool: what the audit's counterfactual check needs."""
 
 from __future__ import annotations
 
@@ -6,21 +6,25 @@ from rich.console import Console
 
 from lrp_audit.audits.audit import Predict
 
-from .cluster import map_on_pool
 from .config import ScanConfig
-from .stages import Rerun
+from .pool import model_pool
 
 ROWS_PER_BATCH = 256
 
 
 def ray_predictor(config: ScanConfig, console: Console | None = None) -> Predict:
     """A function from rows ``{text, text_pair, target}`` to ``{probability, prediction}`` that runs
-    the scan's model on a pool of actors (one per GPU), started only when called; its progress
-    goes to ``console``."""
+    the scan's model on the command's pool of actors (started only when called, and shared with
+    the scan and the evaluation inside ``one_ray``); its progress goes to ``console``."""
 
     def predict(rows: list[dict]) -> list[dict]:
         step = (console, "counterfactual swaps") if console else None
-        results = map_on_pool(config, rows, Rerun, ROWS_PER_BATCH, step)
-        return [{"probability": float(r["probability"]), "prediction": int(r["prediction"])} for r in results]
+        with model_pool(config) as pool:
+            batches = pool.map_batches("rerun", rows, ROWS_PER_BATCH, step)
+        return [
+            {"probability": float(probability), "prediction": int(prediction)}
+            for batch in batches
+            for probability, prediction in zip(batch["probability"], batch["prediction"])
+        ]
 
     return predict

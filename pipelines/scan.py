@@ -1,10 +1,11 @@
-"""The scan: plan shards -> tokenise (CPU tasks) -> attribute and write (model actors) -> manifest.
+"""The scan: plan shards -> tokenise (CPU tasks) -> attribute and write (the pool's model workers) -> manifest.
 
 Reruns are cheap and safe: shards whose four files are there, readable and consistent are skipped,
 so a killed or stopped scan resumes where it stopped, a damaged one redoes only what is damaged, and
 a complete run with the same config does no model work at all. Before any row is read, the driver
-checks the config, the data's files, the cluster address and the model (one probe explanation);
-while it works it holds the run's lock, and SIGTERM or SIGINT close the run cleanly.
+checks the config, the data's files and the cluster address, and a model worker the model (one
+probe explanation); while it works the driver holds the run's lock, and SIGTERM or SIGINT close the
+run cleanly.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import json
 import os
 import platform
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
@@ -30,9 +31,11 @@ from lrp_audit.lrp.explainer import METHODS
 from lrp_audit.lrp.loading import resolve_task
 
 from . import sources
-from .cluster import Interrupted, check_address, interruptible, pool_options, quiet_data_context, start_ray
+from .cluster import Interrupted, check_address, interruptible
 from .config import ConfigError, ScanConfig
-from .stages import Attribute, load_explainer, model_failure, tokenize
+from .pool import ModelPool, model_pool
+from .reading import tokenize
+from .worker import model_failure
 from lrp_audit.run_folder import (
     LOCK_FILE,
     MANIFEST_FILE,
@@ -42,11 +45,9 @@ from lrp_audit.run_folder import (
     shard_problem,
     write_json_atomic,
 )
-from lrp_audit.run_folder.records import Manifest
+from lrp_audit.run_folder.records import Manifest, Worker
 
 PACKAGES = ("lrp-audit", "torch", "transformers", "ray", "pyarrow", "datasets", "tokenizers")
-# Explained once on the driver before any row is read, to find a model the rules cannot explain.
-PROBE = "The applicant has five years of experience and a strong record."
 
 
 class ScanError(LRPError):
@@ -170,22 +171,17 @@ def _existing_manifest(run_dir: Path, identity: str) -> Manifest | None:
     return manifest
 
 
-def check_model(config: ScanConfig) -> None:
-    """Load the model here once and explain one probe text as the workers will, so that a model the
+def check_model(pool: ModelPool, config: ScanConfig) -> None:
+    """One worker of the pool explains a probe text as it will explain the rows, so that a model the
     rules cannot reach (an unsupported architecture, a failed self-check) or a target it lacks stops
-    the scan before any row is read, with the message naming the module."""
-    import gc
-
+    the scan before any row is read, with the message naming the module. The driver never loads
+    the model: it may have no GPU, or too little memory for it."""
     try:
-        explainer = load_explainer(config.model_dump())
-        pairs = [PROBE] if config.dataset.text_pair_column else None
-        explainer.explain([PROBE], config.attribution.target, pairs=pairs)
+        pool.probe()
     except TargetError as error:
         raise ConfigError(f"attribution.target: {error} ({config.model.name})") from None
     except (OSError, LRPError) as error:
         raise ConfigError(f"model.name: {config.model.name}: {error}") from None
-    del explainer
-    gc.collect()
 
 
 def run_scan(config: ScanConfig, console: Console | None = None) -> ScanResult:
@@ -209,11 +205,14 @@ def run_scan(config: ScanConfig, console: Console | None = None) -> ScanResult:
             f"({damage}); redoing them",
             highlight=False,
         )
-    if pending:
-        check_address(config)
-        check_model(config)
-    with run_lock(run_dir), interruptible():
-        manifest = _run(config, located, previous, pending, console)
+    with ExitStack() as held:
+        pool = None
+        if pending:
+            check_address(config)
+            pool = held.enter_context(model_pool(config))
+            check_model(pool, config)
+        with run_lock(run_dir), interruptible():
+            manifest = _run(config, located, previous, pending, pool, console)
     counts = manifest.counts
     console.print(
         f"scan complete: {counts.examples} examples, {counts.errors} errors, {counts.tokens} tokens "
@@ -222,9 +221,16 @@ def run_scan(config: ScanConfig, console: Console | None = None) -> ScanResult:
     return ScanResult(run_dir, "complete", counts.input_rows, counts.examples, counts.errors, len(pending))
 
 
-def _run(config: ScanConfig, located: Located, previous: Manifest | None, pending: list, console: Console) -> Manifest:
-    """Do the pending shards and count every shard; the manifest says running, then complete,
-    failed or interrupted, and is returned when complete."""
+def _run(
+    config: ScanConfig,
+    located: Located,
+    previous: Manifest | None,
+    pending: list,
+    pool: ModelPool | None,
+    console: Console,
+) -> Manifest:
+    """Do the pending shards on ``pool`` and count every shard; the manifest says running, then
+    complete, failed or interrupted, and is returned when complete."""
     run_dir, plan = located.run_dir, located.plan
     manifest = Manifest(
         run_id=run_dir.name,
@@ -249,14 +255,11 @@ def _run(config: ScanConfig, located: Located, previous: Manifest | None, pendin
         shards=len(plan.shards),
     )
     write_json_atomic(manifest.model_dump(mode="json"), run_dir / MANIFEST_FILE)
-    started_ray = False
     try:
         if pending:
-            started_ray = start_ray(config)
-            pool = pool_options(config)
-            manifest = manifest.updated(ray={"resources": pool.pop("resources"), **pool})
+            manifest = manifest.updated(ray=pool.shape)
             workers = _execute(config, pending, run_dir, pool, console)
-            manifest = manifest.updated(ray=manifest.ray | {"workers": workers})
+            manifest = manifest.updated(ray=pool.shape.updated(workers=workers))
         manifest = manifest.updated(**_totals(run_dir, plan))
         if not manifest.counts.examples:
             raise ScanError(_all_failed(run_dir, manifest.counts.errors))
@@ -272,10 +275,6 @@ def _run(config: ScanConfig, located: Located, previous: Manifest | None, pendin
     finally:
         manifest = manifest.updated(ended_at=_now())
         write_json_atomic(manifest.model_dump(mode="json"), run_dir / MANIFEST_FILE)
-        if started_ray:
-            import ray
-
-            ray.shutdown()
     return manifest
 
 
@@ -304,35 +303,26 @@ def run_lock(run_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _execute(config: ScanConfig, pending: list, run_dir: Path, pool: dict, console: Console) -> list[dict]:
-    """Runs the pending shards; returns the model workers that did them (pid, device, GPU ids)."""
-    import ray.data
+def _execute(config: ScanConfig, pending: list, run_dir: Path, pool: ModelPool, console: Console) -> list[Worker]:
+    """Runs the pending shards: CPU tasks read and tokenise them, the pool's actors explain them and
+    write their files. Returns the model workers that did them (pid, device, GPU ids)."""
+    import ray
 
-    quiet_data_context()
-    plain = config.model_dump()
-    dataset = ray.data.from_items([shard.to_row() for shard in pending], override_num_blocks=len(pending))
-    # Fewer CPUs than the actors ask for keeps Ray from fusing tokenising into the model actors.
-    dataset = dataset.map_batches(
-        tokenize,
-        batch_size=1,
-        num_cpus=0.25,
-        concurrency=min(pool["read_tasks"], len(pending)),
-        fn_kwargs={"config": plain},
-    )
-    dataset = dataset.map_batches(
-        Attribute,
-        batch_size=1,
-        compute=ray.data.ActorPoolStrategy(size=pool["concurrency"]),  # dead actors restart, tasks retry
-        num_cpus=pool["num_cpus"],
-        num_gpus=pool["num_gpus"],
-        fn_constructor_kwargs={"config": plain, "run_dir": str(run_dir), "threads": pool["threads"]},
+    read = ray.remote(num_cpus=0.25)(tokenize)
+    shared = ray.put(config)
+    shards = pool.map(
+        "attribute",
+        pending,
+        prepare=lambda shard: read.remote(shard, shared),
+        ahead=pool.shape.read_tasks,
+        run_dir=str(run_dir),
     )
     workers = {}
     with progress(console, "scanning", sum(shard.num_rows for shard in pending), "rows") as tracker:
-        for row in dataset.iter_rows():
-            workers[row["pid"]] = {"pid": row["pid"], "device": row["device"], "gpu_ids": row["gpu_ids"]}
-            tracker.advance(row["input_rows"])
-    return sorted(workers.values(), key=lambda worker: worker["pid"])
+        for _, done in shards:
+            workers[done["pid"]] = Worker(pid=done["pid"], device=done["device"], gpu_ids=done["gpu_ids"])
+            tracker.advance(done["input_rows"])
+    return sorted(workers.values(), key=lambda worker: worker.pid)
 
 
 def _all_failed(run_dir: Path, errors: int) -> str:

@@ -12,7 +12,7 @@ import glob
 import hashlib
 import io
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -39,9 +39,6 @@ class Shard:
     @property
     def num_rows(self) -> int:
         return self.stop - self.start
-
-    def to_row(self) -> dict:
-        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,26 @@ class ModelFacts(Record):
     dtype: str | None = None
 
 
+class Worker(Record):
+    """A model worker that did shards: its process, its device and the GPUs Ray gave it."""
+
+    pid: int
+    device: str
+    gpu_ids: str  # comma-separated; empty without GPUs
+
+
+class PoolFacts(Record):
+    """The pool of model workers a scan ran on, and the workers that did its shards."""
+
+    concurrency: int  # model workers
+    num_gpus: int  # per worker
+    num_cpus: float  # per worker
+    threads: int | None  # torch threads per CPU worker
+    read_tasks: int  # shards read and tokenised at once
+    resources: dict[str, float]  # the cluster's, as Ray reported them
+    workers: Annotated[list[Worker] | None, LEFT_OUT] = None
+
+
 class DatasetFacts(Record):
     name: str
     config: str | None = None
@@ -121,7 +141,7 @@ class Manifest(File):
     started_at: Annotated[str | None, LEFT_OUT] = None
     resumed_at: str | None = None
     shards: Annotated[int | None, LEFT_OUT] = None
-    ray: Annotated[dict[str, Any] | None, LEFT_OUT] = None  # the pool and the workers that did the shards
+    ray: Annotated[PoolFacts | None, LEFT_OUT] = None
     counts: Annotated[Counts | None, LEFT_OUT] = None
     padding_fraction: Annotated[float | None, LEFT_OUT] = None
     failure: Annotated[str | None, LEFT_OUT] = None
@@ -152,6 +172,15 @@ class Interval(Record):
     estimate: float | None
     low: float | None
     high: float | None
+
+    def text(self, spec: str = ".3g") -> str:
+        """``estimate [low, high]`` in ``spec``; the estimate alone where no interval could be
+        computed, and a dash without an estimate. Every summary and report shows intervals so."""
+        if self.estimate is None:
+            return "-"
+        if self.low is None or self.high is None:
+            return format(self.estimate, spec)
+        return f"{self.estimate:{spec}} [{self.low:{spec}}, {self.high:{spec}}]"
 
 
 # ---- audit.json -------------------------------------------------------------------------------

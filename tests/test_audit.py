@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
-import ray.data
+import ray
+import ray._private.state
 import yaml
-from typer.testing import CliRunner
+from transformers import PreTrainedModel
+from typer.testing import CliRunner, Result
 
 import golden
 import leak
 from lrp_audit.audits.audit import run_audit
 from lrp_audit.cli import app
 from lrp_audit.pipelines.config import load_config
+from lrp_audit.pipelines.pool import ModelPool
 from lrp_audit.pipelines.rerun import ray_predictor
-from lrp_audit.pipelines import scan
 from lrp_audit.pipelines.scan import locate, run_scan
 
 
@@ -35,13 +39,28 @@ def scan_config(root, kind: str) -> str:
     return str(path)
 
 
+@dataclass(frozen=True)
+class Leaking:
+    result: Result  # of ``lrp-audit scan --fail-on-flag``
+    run_dir: Path
+    observed: dict  # what the golden file pins
+    actors: list[str]  # the class of each Ray actor the command started
+    driver_model_loads: int
+
+
 @pytest.fixture(scope="module")
 def leaking(ray_local, tmp_path_factory):
-    """The leaking model's scan through the command line, which audits at its end."""
+    """The leaking model's scan through the command line, which audits and evaluates at its end."""
     config = scan_config(tmp_path_factory.mktemp("leak"), "leak")
-    result = CliRunner().invoke(app, ["scan", config, "--fail-on-flag"])
+    before = set(ray._private.state.actors())
+    loads = []
+    load = PreTrainedModel.from_pretrained.__func__
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(PreTrainedModel, "from_pretrained", classmethod(lambda *a, **k: loads.append(1) or load(*a, **k)))
+        result = CliRunner().invoke(app, ["scan", config, "--fail-on-flag"])
+    actors = [actor["ActorClassName"] for key, actor in ray._private.state.actors().items() if key not in before]
     run_dir = locate(load_config(config)).run_dir
-    return result, run_dir, golden.observed(run_dir, result.exit_code)
+    return Leaking(result, run_dir, golden.observed(run_dir, result.exit_code), actors, len(loads))
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +71,7 @@ def fair_report(ray_local, tmp_path_factory):
 
 
 def test_a_model_whose_label_leaks_through_gender_words_is_flagged_and_confirmed(leaking):
-    _, run_dir, _ = leaking
+    run_dir = leaking.run_dir
     report = json.loads((run_dir / "audit.json").read_text())
     assert report["status"] == "flagged"
     flagged = {(flag["axis"], flag["group"]) for flag in report["flags"]}
@@ -64,9 +83,18 @@ def test_a_model_whose_label_leaks_through_gender_words_is_flagged_and_confirmed
         assert flag["statistics"]["lift_control"]["low"] > 1.5
 
 
+def test_a_job_loads_the_model_once_on_one_pool_shared_by_the_scan_audit_and_evaluation(leaking):
+    """The scan, the counterfactual swaps and the faithfulness check ran on the same model worker;
+    the driver loaded no model (the probe ran on the worker)."""
+    report = json.loads((leaking.run_dir / "audit.json").read_text())
+    assert report["flags"] and all(flag["counterfactual"]["examples"] for flag in report["flags"])
+    assert (leaking.run_dir / "faithfulness.json").is_file()
+    assert leaking.actors == ["ModelWorker"] and leaking.driver_model_loads == 0
+
+
 def test_a_fixed_config_gives_the_golden_tables_findings_and_exit_code(leaking):
     """Pinned before the restructuring of issue 14: a refactor changes none of what a scan writes."""
-    golden.check("leak-scan", leaking[2])
+    golden.check("leak-scan", leaking.observed)
 
 
 def test_the_same_model_family_without_the_leak_is_not_flagged(fair_report):
@@ -78,27 +106,27 @@ def test_the_same_model_family_without_the_leak_is_not_flagged(fair_report):
 
 
 def test_scan_audits_at_its_end_and_exits_3_on_a_flag_with_fail_on_flag(leaking):
-    result, run_dir, _ = leaking
+    result, run_dir = leaking.result, leaking.run_dir
     assert result.exit_code == 3, result.output
     assert "flagged: gender/female, gender/male" in result.output
     assert (run_dir / "audit.json").exists() and (run_dir / "terms.parquet").exists()
 
 
 def test_audit_exits_0_on_a_flag_without_fail_on_flag(leaking):
-    _, run_dir, _ = leaking
+    run_dir = leaking.run_dir
     result = CliRunner().invoke(app, ["audit", str(run_dir)])
     assert result.exit_code == 0, result.output
     assert "FLAG" in result.output
 
 
 def test_audit_fail_on_flag_can_come_from_the_config(leaking):
-    _, run_dir, _ = leaking
+    run_dir = leaking.run_dir
     result = CliRunner().invoke(app, ["audit", str(run_dir), "--set", "audit.fail_on_flag=true"])
     assert result.exit_code == 3, result.output
 
 
 def test_a_raised_threshold_turns_the_flag_off(leaking):
-    _, run_dir, _ = leaking
+    run_dir = leaking.run_dir
     result = CliRunner().invoke(app, ["audit", str(run_dir), "--set", "audit.min_lift=1000", "--fail-on-flag"])
     assert result.exit_code == 0, result.output
     assert "no flag raised" in result.output
@@ -109,12 +137,12 @@ def _no_model_work(*_, **__):
 
 
 def test_an_audit_with_other_settings_is_kept_beside_the_earlier_one(leaking, monkeypatch):
-    _, run_dir, _ = leaking
+    run_dir = leaking.run_dir
     code = CliRunner().invoke(app, ["audit", str(run_dir), "--set", "audit.min_lift=1000"]).exit_code
     assert code == 0
     kept = {json.loads((folder / "audit.json").read_text())["settings"]["min_lift"] for folder in (run_dir / "kept").glob("audit-*")}
     assert kept >= {1.5, 1000}
-    monkeypatch.setattr(ray.data, "from_items", _no_model_work)  # the earlier audit comes back without a Ray job
+    monkeypatch.setattr(ModelPool, "__init__", _no_model_work)  # the earlier audit comes back without a model
     result = CliRunner().invoke(app, ["audit", str(run_dir), "--format", "json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
@@ -124,11 +152,10 @@ def test_an_audit_with_other_settings_is_kept_beside_the_earlier_one(leaking, mo
 
 
 def test_a_rescan_of_an_unchanged_run_and_audit_does_no_work(leaking, monkeypatch):
-    _, run_dir, _ = leaking
+    run_dir = leaking.run_dir
     config = run_dir.parent.parent / "leak.yaml"
     assert CliRunner().invoke(app, ["scan", str(config)]).exit_code == 0  # the default audit is current
-    monkeypatch.setattr(ray.data, "from_items", _no_model_work)
-    monkeypatch.setattr(scan, "check_model", _no_model_work)
+    monkeypatch.setattr(ModelPool, "__init__", _no_model_work)
     report = (run_dir / "report.html").stat().st_mtime_ns
     result = CliRunner().invoke(app, ["scan", str(config)])
     assert result.exit_code == 0, result.output
@@ -138,7 +165,7 @@ def test_a_rescan_of_an_unchanged_run_and_audit_does_no_work(leaking, monkeypatc
 
 
 def test_the_report_gives_statistics_per_group_class_and_term(leaking):
-    _, run_dir, _ = leaking
+    run_dir = leaking.run_dir
     report = json.loads((run_dir / "audit.json").read_text())
     levels = {(t["level"], t["group"], t["prediction"], t["term"]) for t in report["tests"]}
     assert ("group", "female", None, None) in levels

@@ -11,6 +11,8 @@ import yaml
 from typer.testing import CliRunner
 
 import leak
+from lrp_audit.audits.evaluation import EvaluationError, Perturbed, run_evaluation
+from lrp_audit.audits.settings import EvaluationSettings
 from lrp_audit.lrp import Explainer
 from lrp_audit.cli import app
 from lrp_audit.pipelines.config import load_run_config
@@ -73,7 +75,7 @@ def evaluate(*args: str) -> tuple[int, str]:
 
 
 def test_the_pool_scores_texts_exactly_as_the_explainer_does(evaluated):
-    """Ray Data hands a column of nulls (no second text) to the actors as NaN: it must stay "no pair"."""
+    """Rows without a second text are scored as single texts, as the explainer scores them."""
     _, run_dir = evaluated
     config = load_run_config(run_dir)
     texts, _ = leak.sentences(8, leak=True, seed=3)
@@ -97,3 +99,14 @@ def test_evaluate_refuses_an_unknown_method_naming_the_key(evaluated):
     code, output = evaluate(str(run_dir), "--set", "evaluation.methods=[lime]")
     assert code == 2
     assert "evaluation.methods" in output and "unknown method 'lime'" in output
+
+
+def test_an_evaluation_where_no_sampled_example_can_be_perturbed_is_refused(evaluated):
+    """The evaluation takes its curves from a function, as the audit takes its predictions: no model here."""
+    _, run_dir = evaluated
+
+    def nothing_to_replace(rows: list[dict], methods: list[str]) -> Perturbed:
+        return Perturbed(("[UNK]", 1), [False] * len(rows), {})
+
+    with pytest.raises(EvaluationError, match="no sampled example has a token of its own text to replace"):
+        run_evaluation(run_dir, EvaluationSettings(sample=5), nothing_to_replace)

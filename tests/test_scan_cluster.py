@@ -15,7 +15,7 @@ from ray.cluster_utils import Cluster
 
 from lrp_audit.pipelines.config import load_config
 from lrp_audit.pipelines.scan import run_scan
-from lrp_audit.pipelines.stages import Attribute
+from lrp_audit.pipelines.pool import ModelPool
 from lrp_audit.run_folder import KEYS, SCHEMAS
 
 TEXTS = ["She is a brilliant engineer.", "He said yes to the offer.", "ok", "The nurse checked it twice."] * 4
@@ -50,8 +50,8 @@ def table(result, name):
 
 
 def test_with_gpus_the_pool_has_one_actor_per_gpu_each_holding_one(tmp_path, inputs):
-    """Which actor takes which shard is Ray Data's choice (a fast one may take them all), so this
-    checks the pool's shape and that every actor that worked held a GPU of its own."""
+    """Which actor takes which shard depends on which is free first (a fast one may take most), so
+    this checks the pool's shape and that every actor that worked held a GPU of its own."""
     ray.init(num_cpus=2, num_gpus=2, include_dashboard=False, log_to_driver=False)
     try:
         result = scan(tmp_path, inputs, "gpus", shard_rows=1)
@@ -66,16 +66,13 @@ def test_with_gpus_the_pool_has_one_actor_per_gpu_each_holding_one(tmp_path, inp
 
 
 def test_two_model_actors_each_see_only_their_own_gpu(tmp_path, inputs):
-    """The pool's actors as the pool builds them, without Ray Data's scheduling in between."""
+    """The pool's actors as the pool builds them, whatever work each is then given."""
     ray.init(num_cpus=2, num_gpus=2, include_dashboard=False, log_to_driver=False)
     try:
-        plain = config(tmp_path, inputs, "actors").model_dump()
-        stage = ray.remote(num_gpus=1, num_cpus=0.5)(Attribute)
-        actors = [stage.remote(plain, str(tmp_path / "actors")) for _ in range(2)]
-        held = ray.get([actor.__ray_call__.remote(lambda attribute: attribute.gpu_ids) for actor in actors])
+        held = [worker["gpu_ids"] for worker in ModelPool(config(tmp_path, inputs, "actors")).workers()]
     finally:
         ray.shutdown()
-    assert sorted(held) == [["0"], ["1"]]
+    assert sorted(held) == ["0", "1"]
 
 
 def test_two_nodes_give_the_same_rows_as_one(tmp_path, inputs):

@@ -1,0 +1,195 @@
+"""The model worker: one process that loads the run's model once and does every kind of model work.
+
+A command's pool (``pool.py``) holds these as Ray actors, one per GPU. The same worker explains the
+scan's shards and writes their files (``attribute``), scores the audit's counterfactual texts
+(``rerun``) and draws the perturbation curves of the faithfulness check (``evaluate``), so a job
+loads its model once per worker, not once per step. ``probe`` explains one text as the scan will,
+before any row is read. Configuration arrives as the typed ``ScanConfig``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from lrp_audit.lrp import Explainer, TargetError, UnsupportedArchitectureError, UnsupportedDtypeError
+from lrp_audit.lrp.encoding import length_batches
+from lrp_audit.lrp.faithfulness import FRACTIONS, perturbable, perturbation_curves
+from lrp_audit.lrp.loading import load_model
+from lrp_audit.lrp.tables import to_tables
+from lrp_audit.run_folder import shard_path, write_atomic
+
+from .config import ScanConfig
+from .reading import Tokenized
+
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+# Failures of the model itself, not of a row: they stop the scan instead of filling the errors table.
+MODEL_FAILURES = (UnsupportedArchitectureError, UnsupportedDtypeError, TargetError)
+# Explained once before any row is read, to find a model the rules cannot explain.
+PROBE = "The applicant has five years of experience and a strong record."
+
+
+def model_failure(error: BaseException) -> BaseException | None:
+    """The model-level failure (``MODEL_FAILURES``) behind an error raised through Ray, if any."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, MODEL_FAILURES):
+            return error
+        seen.add(id(error))
+        error = getattr(error, "cause", None) or error.__cause__
+    return None
+
+
+def load_explainer(config: ScanConfig, threads: int | None = None) -> Explainer:
+    """The run's model and explainer, on this worker's GPU when it has one."""
+    if threads and not torch.cuda.is_available():
+        torch.set_num_threads(threads)
+    section, attribution = config.model, config.attribution
+    model, tokenizer = load_model(
+        section.name,
+        task=section.task,
+        dtype=section.dtype,
+        revision=section.revision,
+        num_labels=section.num_labels,
+        trust_remote_code=section.trust_remote_code,
+    )
+    if torch.cuda.is_available():
+        model.to("cuda")
+    return Explainer(
+        model,
+        tokenizer,
+        attribution.method,
+        max_length=attribution.max_length,
+        batch_size=attribution.batch_size,
+        ig_steps=attribution.ig_steps,
+        prompt=attribution.prompt,
+    )
+
+
+class ModelWorker:
+    """Holds one copy of the model. A model that cannot be loaded or explained is not an actor
+    failure (Ray would restart it forever): the error is kept and raised by every call."""
+
+    def __init__(self, config: ScanConfig, threads: int | None = None) -> None:
+        self.config = config
+        self.broken: BaseException | None = None
+        try:
+            self.explainer = load_explainer(config, threads)
+        except Exception as error:  # raised again, as itself, by the first call
+            self.broken = error
+            return
+        self.device = str(self.explainer.model.device)
+        self.gpu_ids = [str(gpu) for gpu in _ray_gpu_ids()]
+        self._compared: dict[str, Explainer] = {}
+
+    def describe(self) -> dict:
+        """Which process and device this worker is, for the manifest."""
+        self._check()
+        return {"pid": os.getpid(), "device": self.device, "gpu_ids": ",".join(self.gpu_ids)}
+
+    def probe(self) -> None:
+        """Explain one text as ``attribute`` will (raises what the model or its rules cannot do)."""
+        self._check()
+        pairs = [PROBE] if self.config.dataset.text_pair_column else None
+        self.explainer.explain([PROBE], self.config.attribution.target, pairs=pairs)
+
+    def attribute(self, shard: Tokenized, run_dir: str) -> dict:
+        """Explain a tokenised shard and write its four files; returns its counts and this worker."""
+        self._check()
+        explanations, errors = self._explain(shard.records, shard.ids)
+        errors = shard.errors + errors
+        kept = [i for i, explanation in enumerate(explanations) if explanation is not None]
+        lengths = [len(shard.records[i]) for i in kept]
+        counts = {
+            "input_rows": shard.input_rows,
+            "examples": len(kept),
+            "errors": len(errors),
+            "tokens": sum(lengths),
+            "padded_tokens": self._padded_tokens(lengths),
+        }
+        tables = to_tables(
+            [explanations[i] for i in kept], [shard.ids[i] for i in kept], [shard.labels[i] for i in kept], errors
+        )
+        folder, shard_id = Path(run_dir), shard.shard.shard_id
+        for name in ("tokens", "words", "errors"):
+            write_atomic(tables[name], shard_path(folder, name, shard_id))
+        write_atomic(tables["examples"], shard_path(folder, "examples", shard_id), metadata=counts)
+        return {"shard_id": shard_id, **counts, **self.describe()}
+
+    def rerun(self, rows: list[dict]) -> dict:
+        """Score texts (counterfactual swaps): the target's probability and the predicted class."""
+        self._check()
+        records = self.explainer.encode(*_texts(rows))
+        scored = self.explainer.predict(records, [int(row["target"]) for row in rows])
+        return {"probability": scored.probability.tolist(), "prediction": scored.prediction.tolist()}
+
+    def evaluate(self, rows: list[dict], methods: list[str], replacement_id: int) -> dict:
+        """Perturbation curves of ``rows`` for each method and a random order. Rows without a token
+        of their own text to replace (a prompt that truncation filled) come back with ``perturbed``
+        false and curves of NaN."""
+        self._check()
+        explainers = {method: self._with_method(method) for method in methods}
+        records = self.explainer.encode(*_texts(rows))
+        usable = np.array([len(perturbable(record)) > 0 for record in records])
+        curves = perturbation_curves(
+            explainers,
+            [record for record, keep in zip(records, usable) if keep],
+            [row["target"] for row, keep in zip(rows, usable) if keep],
+            [row["seed"] for row, keep in zip(rows, usable) if keep],
+            replacement_id,
+        )
+        columns: dict = {"perturbed": usable.tolist()}
+        for method, curve in curves.items():
+            for name in ("accuracy", "probability", "mse"):
+                values = np.full((len(records), len(FRACTIONS)), np.nan)
+                values[usable] = getattr(curve, name)
+                columns[f"{method}/{name}"] = values
+        return columns
+
+    def _check(self) -> None:
+        if self.broken is not None:
+            raise self.broken
+
+    def _with_method(self, method: str) -> Explainer:
+        if method not in self._compared:
+            self._compared[method] = self.explainer.with_method(method)
+        return self._compared[method]
+
+    def _explain(self, records, ids):
+        """All at once; if that fails, row by row so that one bad row becomes one error."""
+        target = self.config.attribution.target
+        try:
+            return self.explainer.explain_encoded(records, target), []
+        except MODEL_FAILURES:
+            raise
+        except Exception:
+            explanations, errors = [], []
+            for record, example_id in zip(records, ids):
+                try:
+                    explanations += self.explainer.explain_encoded([record], target)
+                except MODEL_FAILURES:
+                    raise
+                except Exception as error:
+                    explanations.append(None)
+                    errors.append((example_id, "model", f"{type(error).__name__}: {error}"))
+            return explanations, errors
+
+    def _padded_tokens(self, lengths: list[int]) -> int:
+        batches = length_batches(lengths, self.explainer.batch_size)
+        return sum(len(rows) * max(lengths[r] for r in rows) for rows in batches)
+
+
+def _texts(rows: list[dict]) -> tuple[list[str], list[str] | None]:
+    """The rows' texts, and their second texts if the run has them."""
+    pairs = [row["text_pair"] for row in rows]
+    return [row["text"] for row in rows], None if all(pair is None for pair in pairs) else pairs
+
+
+def _ray_gpu_ids() -> list:
+    import ray
+
+    return ray.get_gpu_ids() if ray.is_initialized() else []
