@@ -26,7 +26,7 @@ from transformers.activations import ACT2CLS
 from .attention import AHRule, AttentionRule, AttentionTracker, UniformBilinearRule, implementation_key
 from .attention import innermost_attention_modules
 from .errors import UnsupportedArchitectureError
-from .rules import IdentityRule, LayerNormRule, RMSNormRule, Rule, bypass_activation, scale_gradient
+from .rules import IdentityRule, LayerNormRule, NormRule, RMSNormRule, Rule, bypass_activation, scale_gradient
 
 ACTIVATION_TYPES: tuple[type[nn.Module], ...] = tuple(
     {value[0] if isinstance(value, tuple) else value for value in ACT2CLS.values()}
@@ -37,6 +37,7 @@ ACTIVATION_TYPES: tuple[type[nn.Module], ...] = tuple(
 GATED_BLOCKS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("gate_proj", "up_proj", "down_proj", "act_fn"), "down_proj"),  # Llama, Qwen2, Mistral, ...
     (("Wi", "act", "Wo"), "Wo"),  # ModernBERT GeGLU: Wi produces both halves
+    (("gate_up_proj", "activation_fn", "down_proj"), "down_proj"),  # Phi-3: gate_up_proj produces both halves
 )
 
 
@@ -62,6 +63,7 @@ class Composite:
             "norm": NORM_RULE_NAME if self.norms else "gradient",
             "activation": IdentityRule.name if self.activations else "gradient",
             "gated_product": "uniform (1/2 each operand)",
+            "expert_routing": "constant (relevance flows through the chosen experts)",
             "inline_activation": IdentityRule.name if self.activations else "gradient",
         }
 
@@ -79,8 +81,10 @@ class Composite:
             if self.activations:
                 stack.enter_context(_wrapped_forwards(_activation_rules(model)))
                 stack.enter_context(_inline_activation_hooks(model))
+                stack.enter_context(_softcapped_logits(model))
             if self.modifies_gradients:
                 stack.enter_context(_gated_product_hooks(model))
+                stack.enter_context(_routing_hooks(model))
             yield session
 
 
@@ -148,22 +152,26 @@ def _attention_implementation(model: nn.Module, rule: AttentionRule) -> Iterator
             config._attn_implementation_internal = original
 
 
+# The norms written out by hand that the LN rule reaches, each recognised by probing its forward.
+NORM_FORMS: tuple[NormRule, ...] = (RMSNormRule(), RMSNormRule(offset=1.0), LayerNormRule())
+
+
 def _norm_rules(model: nn.Module) -> list[tuple[nn.Module, Rule]]:
-    layer_norm, rms_norm = LayerNormRule(), RMSNormRule()
     rules: list[tuple[nn.Module, Rule]] = []
     for name, module in model.named_modules():
         kind = type(module).__name__
         if isinstance(module, nn.LayerNorm):
             if len(module.normalized_shape) != 1:
                 raise UnsupportedArchitectureError(f"{name} ({kind}) normalises over several dimensions")
-            rules.append((module, layer_norm))
+            rules.append((module, NORM_FORMS[-1]))
         elif "norm" in kind.lower() and not list(module.children()):
-            if not rms_norm.matches(module):
+            form = next((rule for rule in NORM_FORMS if rule.matches(module)), None)
+            if form is None:
                 raise UnsupportedArchitectureError(
-                    f"{type(model).__name__}: no LN rule for {name} ({kind}); supported are nn.LayerNorm and "
-                    "RMSNorms computing weight * x * rsqrt(mean(x**2) + eps)"
+                    f"{type(model).__name__}: no LN rule for {name} ({kind}); supported are nn.LayerNorm, norms "
+                    "computing the same, and RMSNorms computing (w or 1 + w) * x * rsqrt(mean(x**2) + eps)"
                 )
-            rules.append((module, rms_norm))
+            rules.append((module, form))
     return rules
 
 
@@ -211,6 +219,56 @@ def _gated_product_hooks(model: nn.Module):
                     )
                 )
     return _hooks(handles)
+
+
+@contextmanager
+def _softcapped_logits(model: nn.Module) -> Iterator[None]:
+    """Gemma 2 (and Gemma 3 where configured) caps causal-LM logits inline, ``cap * tanh(logits / cap)``:
+    the identity rule reaches that tanh through a hook on the output head, which caps the logits
+    itself, as the model would, while the model's own capping is switched off."""
+    config = getattr(model, "config", None)
+    cap = getattr(config, "final_logit_softcapping", None)
+    head = model.get_output_embeddings() if cap else None
+    if head is None:
+        yield
+        return
+
+    def capped(_module, _args, logits):
+        return bypass_activation(logits, torch.tanh(logits.detach() / cap) * cap)
+
+    handle = head.register_forward_hook(capped)
+    config.final_logit_softcapping = None
+    try:
+        yield
+    finally:
+        config.final_logit_softcapping = cap
+        handle.remove()
+
+
+def _routing_hooks(model: nn.Module):
+    """Mixture-of-experts blocks (Mixtral, Qwen2-MoE, Qwen3-MoE): the router's weights are constants, as the
+    attention weights are under the AH rule, so all relevance flows through the chosen experts; the
+    experts' own gated products ``act(gate) * up`` (computed inline) get the uniform rule, which for
+    a product whose operands both come from the experts' input is half of the input's gradient."""
+    handles = []
+    for module in model.modules():
+        router, experts = getattr(module, "gate", None), getattr(module, "experts", None)
+        if not (isinstance(router, nn.Module) and isinstance(experts, nn.Module)):
+            continue
+        routers = [router, getattr(module, "shared_expert_gate", None)]  # Qwen2-MoE gates its shared expert too
+        for gate in filter(None, routers):
+            handles.append(gate.register_forward_hook(lambda _module, _args, output: _detached(output)))
+        if isinstance(getattr(experts, "gate_up_proj", None), nn.Parameter):
+            handles.append(
+                experts.register_forward_pre_hook(lambda _module, args: (scale_gradient(args[0], 0.5), *args[1:]))
+            )
+    return _hooks(handles)
+
+
+def _detached(output):
+    if isinstance(output, tuple):
+        return tuple(item.detach() if isinstance(item, torch.Tensor) else item for item in output)
+    return output.detach()
 
 
 def _inline_activation_hooks(model: nn.Module):

@@ -1,9 +1,10 @@
 """Where relevance is read: the hidden states that enter the first transformer layer.
 
 That is the embeddings block's output: word, position and token-type embeddings summed and passed
-through the embedding LayerNorm (BERT family, ModernBERT), ``wte + wpe`` (GPT-2), or the token
-embeddings (Llama, Qwen2: positions are rotary, added inside attention). Nothing the input carries
-is left out.
+through the embedding LayerNorm (BERT family, ModernBERT), ``wte + wpe`` (GPT-2), the token
+embeddings (Llama, Qwen2: positions are rotary, added inside attention), or, where the model adds
+learned positions inline after the token embeddings (OPT), the first layer's own input. Nothing
+the input carries is left out.
 
 Why after the embedding LayerNorm and not before: LayerNorm is scale invariant per token, so
 ``x * dLN(x)/dx`` sums to zero for every token and Gradient x Input and Integrated Gradients read
@@ -21,15 +22,19 @@ import torch
 from torch import nn
 
 
-def embedding_point(model: nn.Module) -> nn.Module:
-    """The module whose output is the input of the first transformer layer."""
+def embedding_point(model: nn.Module) -> tuple[nn.Module, bool]:
+    """Where the input of the first transformer layer can be caught: a module, and whether it is
+    that module's input (True) or its output (False)."""
     base = getattr(model, "base_model", model)
     embeddings = getattr(base, "embeddings", None)
     if isinstance(embeddings, nn.Module):  # BERT family, ModernBERT: summed, after the embedding LayerNorm
-        return embeddings
+        return embeddings, False
     if isinstance(getattr(base, "wte", None), nn.Module) and isinstance(getattr(base, "drop", None), nn.Module):
-        return base.drop  # GPT-2: wte + wpe
-    return model.get_input_embeddings()  # Llama, Qwen2: token embeddings (positions are rotary)
+        return base.drop, False  # GPT-2: wte + wpe
+    decoder = getattr(base, "decoder", None)
+    if isinstance(getattr(decoder, "embed_positions", None), nn.Module) and isinstance(decoder.layers, nn.ModuleList):
+        return decoder.layers[0], True  # OPT: learned positions added inline after the token embeddings
+    return model.get_input_embeddings(), False  # Llama, Qwen2: token embeddings (positions are rotary)
 
 
 class EmbeddingCapture:
@@ -40,7 +45,7 @@ class EmbeddingCapture:
     """
 
     def __init__(self, model: nn.Module, scales: torch.Tensor | None = None) -> None:
-        self.point = embedding_point(model)
+        self.point, self.at_input = embedding_point(model)
         self.scales = scales
         self.original: torch.Tensor | None = None
         self.leaf: torch.Tensor | None = None
@@ -53,7 +58,10 @@ class EmbeddingCapture:
 
     @contextmanager
     def hooked(self) -> Iterator["EmbeddingCapture"]:
-        handle = self.point.register_forward_hook(lambda _m, _args, output: self._replace(output))
+        if self.at_input:
+            handle = self.point.register_forward_pre_hook(lambda _m, args: (self._replace(args[0]), *args[1:]))
+        else:
+            handle = self.point.register_forward_hook(lambda _m, _args, output: self._replace(output))
         try:
             yield self
         finally:

@@ -108,42 +108,60 @@ class NormRule(Rule):
         raise NotImplementedError
 
 
+def _eps(module: nn.Module, x: torch.Tensor) -> float:
+    eps = getattr(module, "variance_epsilon", getattr(module, "eps", None))
+    return torch.finfo(x.dtype).eps if eps is None else eps
+
+
+def _probe(module: nn.Module, expected: Callable[[torch.Tensor], torch.Tensor]) -> bool:
+    """Run the module once on random rows: does its forward compute ``expected``?"""
+    weight = getattr(module, "weight", None)
+    if not isinstance(weight, torch.Tensor) or weight.dim() != 1:
+        return False
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(3, weight.numel(), generator=generator).to(weight.device, torch.float32)
+    with torch.no_grad():
+        actual = module(x.to(weight.dtype)).float()
+        return torch.allclose(actual, expected(x), rtol=1e-2, atol=1e-3)
+
+
 class LayerNormRule(NormRule):
+    """``nn.LayerNorm``, and norms written out by hand that compute the same (DeBERTa's)."""
+
     name = "ln-layernorm"
 
     def inverse_scale(self, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
-        return torch.rsqrt(x.float().var(-1, unbiased=False, keepdim=True) + module.eps)
+        return torch.rsqrt(x.float().var(-1, unbiased=False, keepdim=True) + _eps(module, x))
 
     def gradient(self, module: nn.Module, rstd: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
         g = grad.float() if module.weight is None else grad.float() * module.weight.float()
         return (g - g.mean(-1, keepdim=True)) * rstd
 
+    def matches(self, module: nn.Module) -> bool:
+        bias = getattr(module, "bias", None)
+
+        def layer_norm(x: torch.Tensor) -> torch.Tensor:
+            centred = x - x.mean(-1, keepdim=True)
+            y = module.weight.float() * centred * self.inverse_scale(module, x)
+            return y if bias is None else y + bias.float()
+
+        return _probe(module, layer_norm)
+
 
 class RMSNormRule(NormRule):
-    """For norms of the form ``weight * x * rsqrt(mean(x**2) + eps)`` (Llama, Qwen2, ``nn.RMSNorm``)."""
+    """For norms of the form ``(offset + weight) * x * rsqrt(mean(x**2) + eps)``: offset 0 for Llama,
+    Qwen2 and ``nn.RMSNorm``, 1 for Gemma (whose weight starts at zero)."""
 
     name = "ln-rmsnorm"
 
-    @staticmethod
-    def eps(module: nn.Module, x: torch.Tensor) -> float:
-        eps = getattr(module, "variance_epsilon", getattr(module, "eps", None))
-        return torch.finfo(x.dtype).eps if eps is None else eps
+    def __init__(self, offset: float = 0.0) -> None:
+        self.offset = offset
 
     def inverse_scale(self, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
-        return torch.rsqrt(x.float().pow(2).mean(-1, keepdim=True) + self.eps(module, x))
+        return torch.rsqrt(x.float().pow(2).mean(-1, keepdim=True) + _eps(module, x))
 
     def gradient(self, module: nn.Module, rstd: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
-        g = grad.float() if module.weight is None else grad.float() * module.weight.float()
-        return g * rstd
+        return grad.float() * (self.offset + module.weight.float()) * rstd
 
     def matches(self, module: nn.Module) -> bool:
-        """Probe the module once: does its forward really compute the form this rule assumes?"""
-        weight = getattr(module, "weight", None)
-        if not isinstance(weight, torch.Tensor) or weight.dim() != 1:
-            return False
-        generator = torch.Generator().manual_seed(0)
-        x = torch.randn(3, weight.numel(), generator=generator).to(weight.device, torch.float32)
-        with torch.no_grad():
-            expected = weight.float() * x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps(module, x))
-            actual = module(x.to(weight.dtype)).float()
-        return torch.allclose(actual, expected, rtol=1e-2, atol=1e-3)
+        return _probe(module, lambda x: (self.offset + module.weight.float()) * x * self.inverse_scale(module, x))

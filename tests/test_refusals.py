@@ -7,7 +7,6 @@ import pytest
 import tiny
 import torch
 from torch import nn
-from transformers import AutoModelForSequenceClassification, GemmaConfig, OPTConfig
 
 from lrp_audit.lrp import Explainer, LRPError, UnsupportedArchitectureError, UnsupportedDtypeError
 from lrp_audit.lrp.loading import resolve_dtype
@@ -27,27 +26,36 @@ def test_bfloat16_is_allowed_and_conserves_within_its_precision(tokenizer, texts
         assert abs(explanation.conservation_gap) <= 5e-2 * (np.abs(explanation.relevance).sum() + 1e-3)
 
 
-def _tiny(config):
-    torch.manual_seed(0)
-    return AutoModelForSequenceClassification.from_config(config).eval()
+class MaxNorm(nn.Module):
+    """A norm of a form no LN rule knows: divides by the largest magnitude."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(size))
+
+    def forward(self, x):
+        return self.weight * x / x.abs().amax(-1, keepdim=True)
 
 
 def test_a_norm_without_ln_rule_is_named(tokenizer, texts):
-    gemma = _tiny(
-        GemmaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-                    num_attention_heads=4, num_key_value_heads=2, head_dim=8, pad_token_id=0)
-    )
-    with pytest.raises(UnsupportedArchitectureError, match=r"GemmaForSequenceClassification: no LN rule .*GemmaRMSNorm"):
-        Explainer(gemma, tokenizer).explain(texts)
+    model = tiny.model("bert")
+    model.bert.embeddings.LayerNorm = MaxNorm(tiny.HIDDEN)
+    with pytest.raises(UnsupportedArchitectureError, match=r"no LN rule for bert\.embeddings\.LayerNorm \(MaxNorm\)"):
+        Explainer(model, tokenizer).explain(texts)
+
+
+class InlineSwish(nn.Module):
+    """An activation the rules do not know, multiplying two functions of its input inline."""
+
+    def forward(self, x):
+        return x * torch.sigmoid(x)
 
 
 def test_relevance_the_rules_cannot_reach_is_caught_by_the_bias_free_self_check(tokenizer, texts):
-    opt = _tiny(
-        OPTConfig(vocab_size=len(tokenizer), hidden_size=32, ffn_dim=64, num_hidden_layers=1,
-                  num_attention_heads=4, pad_token_id=0, word_embed_proj_dim=32)
-    )
-    with pytest.raises(UnsupportedArchitectureError, match="OPTForSequenceClassification: with biases set to zero"):
-        Explainer(opt, tokenizer).explain(texts)
+    model = tiny.model("bert")
+    model.bert.encoder.layer[0].intermediate.intermediate_act_fn = InlineSwish()
+    with pytest.raises(UnsupportedArchitectureError, match="BertForSequenceClassification: with biases set to zero"):
+        Explainer(model, tokenizer).explain(texts)
 
 
 class SideAttention(nn.Module):

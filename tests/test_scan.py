@@ -101,6 +101,28 @@ def test_scan_matches_the_python_api(ray_local, tmp_path, model_dir, data_file):
     np.testing.assert_allclose(tokens.sort_by("position")["relevance"].to_numpy(), expected.relevance, rtol=1e-5)
 
 
+@pytest.mark.parametrize("family", ["gemma", "mixtral"])  # a decoder reached by new rules, a mixture of experts
+def test_a_bias_free_model_of_a_newer_family_scans_exactly_as_the_python_api_explains(
+    ray_local, tmp_path, data_file, family
+):
+    import tiny
+
+    from lrp_audit.lrp import Explainer
+
+    folder = tmp_path / family
+    tiny.model(family, biases=False, norms=True).save_pretrained(folder)
+    tiny.tokenizer().save_pretrained(folder)
+    config = write_config(tmp_path, folder, data_file, dataset={"limit": 8}, attribution={"max_length": 32})
+    result = run_scan(load_config(config))
+    examples, tokens = read(result.run_dir, "examples"), read(result.run_dir, "tokens")
+    gaps, logits = examples["conservation_gap"].to_numpy(), examples["target_logit"].to_numpy()
+    assert result.examples > 0 and (np.abs(gaps) <= 1e-4 * np.abs(logits)).all()
+    expected = Explainer.from_pretrained(folder, max_length=32).explain([GOOD[0]])[0]
+    first = tokens.filter(pc.equal(pc.field("example_id"), "u0")).sort_by("position")
+    assert first["token"].to_pylist() == expected.tokens
+    np.testing.assert_allclose(first["relevance"].to_numpy(), expected.relevance, rtol=1e-5, atol=1e-7)
+
+
 def test_a_complete_run_is_not_redone(ray_local, tmp_path, model_dir, data_file):
     config = load_config(write_config(tmp_path, model_dir, data_file))
     first = run_scan(config)
@@ -345,15 +367,14 @@ def test_a_shard_with_only_bad_rows_is_recorded_as_errors(ray_local, tmp_path, m
 def _unreachable_model(folder: Path, family: str) -> Path:
     """A tiny model of a family the rules cannot reach yet, saved as a model folder."""
     import torch
-    from transformers import AutoModelForSequenceClassification, GemmaConfig, OPTConfig
+    from transformers import AutoModelForSequenceClassification, BloomConfig, FalconConfig
 
     import tiny
 
-    size = {"vocab_size": len(tiny.tokenizer()), "hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 4,
-            "pad_token_id": 0}
+    size = {"vocab_size": len(tiny.tokenizer()), "hidden_size": 32, "pad_token_id": 0}
     configs = {
-        "gemma": GemmaConfig(**size, intermediate_size=64, num_key_value_heads=2, head_dim=8),
-        "opt": OPTConfig(**size, ffn_dim=64, word_embed_proj_dim=32),
+        "bloom": BloomConfig(**size, n_layer=1, n_head=4),
+        "falcon": FalconConfig(**size, num_hidden_layers=1, num_attention_heads=4),
     }
     torch.manual_seed(0)
     AutoModelForSequenceClassification.from_config(configs[family]).save_pretrained(folder)
@@ -363,11 +384,12 @@ def _unreachable_model(folder: Path, family: str) -> Path:
 
 @pytest.mark.parametrize(
     ("family", "message"),
-    [("gemma", "no LN rule for model.layers.0.input_layernorm (GemmaRMSNorm)"), ("opt", "OPTForSequenceClassification: with biases set to zero")],
+    [
+        ("bloom", "attention module(s) BloomAttention do not use transformers' AttentionInterface"),
+        ("falcon", "attention module(s) FalconAttention do not use transformers' AttentionInterface"),
+    ],
 )
-def test_a_model_the_rules_cannot_reach_stops_the_scan_before_any_row_is_read(
-    tmp_path, data_file, monkeypatch, family, message
-):
+def test_a_model_the_rules_cannot_reach_stops_the_scan_before_any_row_is_read(tmp_path, data_file, family, message):
     config = write_config(tmp_path, _unreachable_model(tmp_path / family, family), data_file)
     result = CliRunner().invoke(app, ["scan", str(config)])
     assert result.exit_code == 2, result.output

@@ -12,12 +12,20 @@ from transformers import (
     BertConfig,
     DistilBertConfig,
     ElectraConfig,
+    Gemma2Config,
+    Gemma3TextConfig,
+    GemmaConfig,
     GPT2Config,
     LlamaConfig,
+    MixtralConfig,
     ModernBertConfig,
+    OPTConfig,
+    Phi3Config,
     PreTrainedModel,
     PreTrainedTokenizerBase,
     Qwen2Config,
+    Qwen2MoeConfig,
+    Qwen3MoeConfig,
     RobertaConfig,
     XLMRobertaConfig,
 )
@@ -27,6 +35,14 @@ from lrp_audit.lrp import bundled_model_path
 ENCODERS = ("bert", "roberta", "distilbert", "electra", "xlm-roberta", "modernbert")
 DECODERS = ("gpt2", "llama", "qwen2")
 ARCHITECTURES = ENCODERS + DECODERS
+# Families reached by rules beyond the first ones: (1 + w) RMSNorm and soft-capped logits (Gemma),
+# fused gated projections (Phi-3), constant expert routing (the MoE models), late positions (OPT).
+# All are decoders with a classification and a causal-LM head.
+GEMMAS = ("gemma", "gemma2", "gemma3")
+MIXTURES = ("mixtral", "qwen2-moe", "qwen3-moe")
+FAMILIES = (*GEMMAS, "phi3", *MIXTURES, "opt")
+EAGER_ONLY = ("gemma2",)  # its attention soft-capping has no sdpa kernel
+WITHOUT_BIASES = ("gemma", "gemma2", "gemma3", "phi3", "mixtral", "qwen3-moe")  # no bias parameter at all
 HIDDEN, LAYERS, HEADS, FFN, POSITIONS, LABELS = 32, 2, 4, 64, 128, 3
 
 
@@ -36,8 +52,10 @@ def tokenizer() -> PreTrainedTokenizerBase:
     return AutoTokenizer.from_pretrained(bundled_model_path())
 
 
-def config(architecture: str, attn_implementation: str = "sdpa"):
+def config(architecture: str, attn_implementation: str | None = None):
+    """``attn_implementation`` defaults to sdpa, or eager where the family has no sdpa."""
     tok = tokenizer()
+    attn_implementation = attn_implementation or ("eager" if architecture in EAGER_ONLY else "sdpa")
     common = {"vocab_size": len(tok), "pad_token_id": tok.pad_token_id, "num_labels": LABELS}
     common["attn_implementation"] = attn_implementation
     bert_like = dict(
@@ -82,6 +100,22 @@ def config(architecture: str, attn_implementation: str = "sdpa"):
         ),
         "llama": lambda: LlamaConfig(**decoder, **specials, attention_bias=True, mlp_bias=True),
         "qwen2": lambda: Qwen2Config(**decoder, **specials),
+        "gemma": lambda: GemmaConfig(**decoder, **specials, head_dim=8),
+        "gemma2": lambda: Gemma2Config(**decoder, **specials, head_dim=8),
+        "gemma3": lambda: Gemma3TextConfig(**decoder, **specials, head_dim=8, final_logit_softcapping=30.0),
+        "phi3": lambda: Phi3Config(**decoder, **specials),
+        "mixtral": lambda: MixtralConfig(**decoder, **specials, num_local_experts=4, num_experts_per_tok=2),
+        "qwen2-moe": lambda: Qwen2MoeConfig(
+            **decoder, **specials, num_experts=4, num_experts_per_tok=2, moe_intermediate_size=32,
+            shared_expert_intermediate_size=32,
+        ),
+        "qwen3-moe": lambda: Qwen3MoeConfig(
+            **decoder, **specials, num_experts=4, num_experts_per_tok=2, moe_intermediate_size=32, head_dim=8
+        ),
+        "opt": lambda: OPTConfig(
+            hidden_size=HIDDEN, num_hidden_layers=LAYERS, num_attention_heads=HEADS, ffn_dim=FFN,
+            word_embed_proj_dim=HIDDEN, max_position_embeddings=POSITIONS, init_std=0.2, **common, **specials,
+        ),
     }
     return builders[architecture]()
 
@@ -90,11 +124,14 @@ def model(
     architecture: str,
     *,
     task: str = "sequence-classification",
-    attn_implementation: str = "sdpa",
+    attn_implementation: str | None = None,
     biases: bool = True,
+    norms: bool = False,
     seed: int = 0,
 ) -> PreTrainedModel:
-    """A tiny random model; with ``biases=False`` every bias is zero (exact conservation expected)."""
+    """A tiny random model; with ``biases=False`` every bias is zero (exact conservation expected);
+    with ``norms``, every norm's scale is perturbed away from its initial constant, so that a rule
+    that misreads a norm's form (``w`` for ``1 + w``) shows."""
     torch.manual_seed(seed)
     auto = AutoModelForCausalLM if task == "causal-lm" else AutoModelForSequenceClassification
     built = auto.from_config(config(architecture, attn_implementation)).eval()
@@ -102,4 +139,6 @@ def model(
         for name, parameter in built.named_parameters():
             if name.endswith("bias"):
                 parameter.normal_(0, 0.2) if biases else parameter.zero_()
+            elif norms and "norm" in name.lower() and parameter.dim() == 1:
+                parameter.add_(torch.randn_like(parameter), alpha=0.3)
     return built

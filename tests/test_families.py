@@ -1,0 +1,88 @@
+"""The model families the first rules refused, reached by rules made for them: Gemma's (1 + w)
+RMSNorm and soft-capped logits, Phi-3's fused gated projection, constant expert routing (Mixtral,
+Qwen2-MoE, Qwen3-MoE) and relevance read where OPT adds its positions. Each family meets the same
+guarantees as the first ones."""
+
+import numpy as np
+import pytest
+import tiny
+import torch
+
+from lrp_audit.lrp import CP_LRP, Explainer
+
+TASKS = ("sequence-classification", "causal-lm")
+CASES = [
+    (family, task, implementation)
+    for family in tiny.FAMILIES
+    for task in TASKS
+    for implementation in (("eager",) if family in tiny.EAGER_ONLY else ("eager", "sdpa"))
+]
+SHORT, LONG = "ok then", "The nurse said he would be back with the results in an hour or two."
+
+
+def _target(task: str) -> str | None:
+    return " yes" if task == "causal-lm" else None
+
+
+@pytest.mark.parametrize(("family", "task", "implementation"), CASES)
+def test_cp_lrp_relevance_sums_to_the_logit_when_biases_are_zero(family, task, implementation, tokenizer, texts):
+    model = tiny.model(family, task=task, attn_implementation=implementation, biases=False, norms=True)
+    for explanation in Explainer(model, tokenizer).explain(texts, _target(task)):
+        assert abs(explanation.target_logit) > 1e-3
+        assert abs(explanation.relevance_sum - explanation.target_logit) <= 1e-4 * abs(explanation.target_logit)
+
+
+@pytest.mark.parametrize("family", tiny.FAMILIES)
+def test_gradient_times_input_does_not_conserve_where_cp_lrp_does(family, tokenizer, texts):
+    model = tiny.model(family, biases=False, norms=True)
+    cp = Explainer(model, tokenizer, "cp-lrp").explain(texts)
+    gxi = Explainer(model, tokenizer, "gxi").explain(texts)
+    assert max(abs(e.conservation_gap) for e in gxi) > 100 * max(abs(e.conservation_gap) for e in cp)
+    assert not np.allclose(cp[0].relevance, gxi[0].relevance, rtol=1e-2, atol=1e-4)
+
+
+@pytest.mark.parametrize("family", tiny.FAMILIES)
+def test_attnlrp_reaches_the_family_too(family, tokenizer, texts):
+    model = tiny.model(family, biases=False, norms=True)
+    cp = Explainer(model, tokenizer, "cp-lrp").explain(texts)[0]
+    attn = Explainer(model, tokenizer, "attnlrp").explain(texts)[0]
+    assert np.isfinite(attn.relevance).all() and not np.allclose(attn.relevance, cp.relevance, rtol=1e-3, atol=1e-6)
+
+
+@pytest.mark.parametrize(("family", "task"), [(family, task) for family in tiny.FAMILIES for task in TASKS])
+def test_relevance_is_the_same_alone_and_in_a_padded_batch(family, task, tokenizer):
+    explainer = Explainer(tiny.model(family, task=task, norms=True), tokenizer)
+    alone = explainer.explain([SHORT], _target(task))[0]
+    batched = explainer.explain([LONG, SHORT, LONG], _target(task))[1]
+    assert batched.tokens == alone.tokens
+    np.testing.assert_allclose(batched.relevance, alone.relevance, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize(("family", "task"), [(family, task) for family in tiny.FAMILIES for task in TASKS])
+def test_the_context_changes_no_logit_and_leaves_nothing_behind(family, task, tokenizer, texts):
+    model = tiny.model(family, task=task, norms=True).train()
+    before = _state(model)
+    encoding = tokenizer(texts, padding=True, return_tensors="pt", return_token_type_ids=False)
+    with torch.no_grad():
+        plain = model.eval()(**encoding).logits
+        with CP_LRP.context(model):
+            ruled = model(**encoding).logits
+    model.train()
+    assert torch.equal(plain, ruled)
+    assert _state(model) == before
+
+
+@pytest.mark.parametrize("family", [family for family in tiny.FAMILIES if family not in tiny.WITHOUT_BIASES])
+def test_biases_absorb_relevance_and_the_gap_says_how_much(family, tokenizer, texts):
+    for explanation in Explainer(tiny.model(family), tokenizer).explain(texts):
+        summed = float(np.sum(explanation.relevance, dtype=np.float64))
+        assert explanation.conservation_gap == pytest.approx(explanation.target_logit - summed, abs=1e-9)
+        assert abs(explanation.conservation_gap) > 1e-3
+
+
+def _state(model):
+    modules = {
+        name: ("forward" in module.__dict__, len(module._forward_hooks), len(module._forward_pre_hooks))
+        for name, module in model.named_modules()
+    }
+    return modules, model.config.to_dict(), [p.requires_grad for p in model.parameters()], model.training
