@@ -26,9 +26,12 @@ _seen_modules: ContextVar[set[int] | None] = ContextVar("lrp_seen_attention_modu
 
 
 class AttentionRule:
-    """How relevance crosses ``softmax(q k^T) v``; subclasses transform the three operands."""
+    """How relevance crosses ``softmax(q k^T) v``; subclasses transform the three operands.
+    ``factors``: what the rule does to the gradient of the queries and keys, and of the values, as
+    factors, for attention modules whose projections are reached instead of their operands."""
 
     name = "attention"
+    factors: tuple[float, float] = (1.0, 1.0)
 
     def operands(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor):
         raise NotImplementedError
@@ -38,6 +41,7 @@ class AHRule(AttentionRule):
     """Ali et al. 2022: attention weights are constants; all relevance flows through the values."""
 
     name = "ah"
+    factors = (0.0, 1.0)
 
     def operands(self, q, k, v):
         return q.detach(), k.detach(), v
@@ -51,6 +55,7 @@ class UniformBilinearRule(AttentionRule):
     """
 
     name = "uniform"
+    factors = (0.25, 0.5)
 
     def operands(self, q, k, v):
         return scale_gradient(q, 0.25), scale_gradient(k, 0.25), scale_gradient(v, 0.5)
@@ -83,6 +88,75 @@ def implementation_key(rule: AttentionRule, original: str) -> str:
     AttentionInterface.register(key, attention)
     AttentionMaskInterface.register(key, ALL_MASK_ATTENTION_FUNCTIONS[original])
     return key
+
+
+QUERY_KEY, VALUE = 0, 1  # the role of a projection's output features in an attention module
+
+
+def _per_head(groups: int, *parts: tuple[int, int]) -> torch.Tensor:
+    """Roles of a fused projection laid out per head (or group of heads) as ``(role, width)`` parts."""
+    return torch.cat([torch.full((width,), role) for role, width in parts]).repeat(groups)
+
+
+def projection_roles(module: nn.Module) -> dict[str, int | torch.Tensor] | None:
+    """For an attention module that computes ``softmax(q k^T) v`` itself instead of calling the
+    AttentionInterface: the submodules whose outputs feed its scores (queries, keys and their
+    relative-position forms) or its values, each with the role of its output features (one role,
+    or one per feature where one projection makes all three). None for any other module."""
+    kind = type(module).__name__
+    if kind == "DisentangledSelfAttention" and hasattr(module, "query_proj"):  # DeBERTa-v2, v3
+        names = ("query_proj", "key_proj", "pos_query_proj", "pos_key_proj")
+        return {name: QUERY_KEY for name in names if hasattr(module, name)} | {"value_proj": VALUE}
+    if kind == "DisentangledSelfAttention" and hasattr(module, "in_proj"):  # DeBERTa: per head [q | k | v]
+        width = module.in_proj.out_features // (3 * module.num_attention_heads)
+        fused = _per_head(module.num_attention_heads, (QUERY_KEY, 2 * width), (VALUE, width))
+        names = ("pos_proj", "pos_q_proj")
+        return {name: QUERY_KEY for name in names if hasattr(module, name)} | {"in_proj": fused}
+    if kind == "MPNetSelfAttention":
+        return {"q": QUERY_KEY, "k": QUERY_KEY, "v": VALUE}
+    if kind == "BloomAttention":  # per head [q | k | v]
+        width = module.head_dim
+        return {"query_key_value": _per_head(module.num_heads, (QUERY_KEY, 2 * width), (VALUE, width))}
+    if kind == "FalconAttention":
+        heads, groups, width = module.num_heads, module.num_kv_heads, module.head_dim
+        if module.new_decoder_architecture:  # per group of heads [q ... q | k | v]
+            layout = _per_head(groups, (QUERY_KEY, (heads // groups + 1) * width), (VALUE, width))
+        elif module.multi_query:  # [q of every head | k | v]
+            layout = _per_head(1, (QUERY_KEY, (heads + 1) * width), (VALUE, width))
+        else:  # per head [q | k | v]
+            layout = _per_head(heads, (QUERY_KEY, 2 * width), (VALUE, width))
+        return {"query_key_value": layout}
+    return None
+
+
+def projection_hooks(model: nn.Module, rule: AttentionRule) -> list[torch.utils.hooks.RemovableHandle]:
+    """The rule for attention modules that compute their own softmax: the gradient of every output
+    feature of their projections is scaled by the rule's factor for its role (AH: queries and keys
+    get none, so the attention weights are constants), and the module counts as reached."""
+
+    def hook(owner: nn.Module, factors: torch.Tensor):
+        def scaled(_module, _args, output):
+            seen = _seen_modules.get()
+            if seen is not None:
+                seen.add(id(owner))
+            return scale_gradient(output, factors.to(output.device, output.dtype))
+
+        return scaled
+
+    handles = []
+    for module in model.modules():
+        for name, roles in (projection_roles(module) or {}).items():
+            factors = torch.tensor(rule.factors)[torch.as_tensor(roles)]
+            handles.append(getattr(module, name).register_forward_hook(hook(module, factors)))
+    return handles
+
+
+def computes_all_attention_itself(model: nn.Module) -> bool:
+    """True where every attention module is reached through its projections: the model then keeps
+    its own attention implementation (Falcon reads it to choose its kernel)."""
+    innermost = innermost_attention_modules(model)
+    modules = [module for module in model.modules() if id(module) in innermost]
+    return bool(modules) and all(projection_roles(module) is not None for module in modules)
 
 
 def innermost_attention_modules(model: nn.Module) -> dict[int, str]:

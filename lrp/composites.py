@@ -24,7 +24,7 @@ from transformers import PretrainedConfig
 from transformers.activations import ACT2CLS
 
 from .attention import AHRule, AttentionRule, AttentionTracker, UniformBilinearRule, implementation_key
-from .attention import innermost_attention_modules
+from .attention import computes_all_attention_itself, innermost_attention_modules, projection_hooks
 from .errors import UnsupportedArchitectureError
 from .rules import IdentityRule, LayerNormRule, NormRule, RMSNormRule, Rule, bypass_activation, scale_gradient
 
@@ -74,7 +74,9 @@ class Composite:
             stack.enter_context(_frozen(model))
             session = Session(model, checks_attention=self.attention is not None)
             if self.attention is not None:
-                stack.enter_context(_attention_implementation(model, self.attention))
+                if not computes_all_attention_itself(model):
+                    stack.enter_context(_attention_implementation(model, self.attention))
+                stack.enter_context(_hooks(projection_hooks(model, self.attention)))
                 stack.enter_context(session.tracker)
             if self.norms:
                 stack.enter_context(_wrapped_forwards(_norm_rules(model)))
@@ -175,9 +177,17 @@ def _norm_rules(model: nn.Module) -> list[tuple[nn.Module, Rule]]:
     return rules
 
 
+# Activation modules of a model's own making, elementwise like those of ``ACT2CLS``.
+NAMED_ACTIVATIONS = ("BloomGelu",)
+
+
 def _activation_rules(model: nn.Module) -> list[tuple[nn.Module, Rule]]:
     identity = IdentityRule()
-    return [(module, identity) for module in model.modules() if isinstance(module, ACTIVATION_TYPES)]
+    return [
+        (module, identity)
+        for module in model.modules()
+        if isinstance(module, ACTIVATION_TYPES) or type(module).__name__ in NAMED_ACTIVATIONS
+    ]
 
 
 @contextmanager
@@ -272,20 +282,30 @@ def _detached(output):
 
 
 def _inline_activation_hooks(model: nn.Module):
-    """Classification heads calling ``torch.tanh`` inline (RoBERTa, XLM-R): identity rule via hooks."""
+    """Heads that call their activation inline as a function: RoBERTa's and XLM-R's classification
+    heads (``torch.tanh`` between ``dense`` and ``out_proj``) and DeBERTa's pooler (``dense`` then the
+    activation as its output). Hooks around the call apply the identity rule there too."""
     handles = []
     for module in model.modules():
-        if not (type(module).__name__.endswith("ClassificationHead") and hasattr(module, "dense")):
-            continue
-        if not hasattr(module, "out_proj") or any(isinstance(m, ACTIVATION_TYPES) for m in module.modules()):
+        kind = type(module).__name__
+        dense = getattr(module, "dense", None)
+        if not isinstance(dense, nn.Module) or any(isinstance(m, ACTIVATION_TYPES) for m in module.modules()):
             continue
         produced: dict[str, torch.Tensor] = {}
-        handles.append(module.dense.register_forward_hook(lambda _m, _a, out, store=produced: store.update(z=out)))
-        handles.append(
-            module.out_proj.register_forward_pre_hook(
-                lambda _m, args, store=produced: (bypass_activation(store.pop("z"), args[0]), *args[1:])
+        if kind.endswith("ClassificationHead") and hasattr(module, "out_proj"):
+            handles.append(dense.register_forward_hook(lambda _m, _a, out, store=produced: store.update(z=out)))
+            handles.append(
+                module.out_proj.register_forward_pre_hook(
+                    lambda _m, args, store=produced: (bypass_activation(store.pop("z"), args[0]), *args[1:])
+                )
             )
-        )
+        elif kind == "ContextPooler":
+            handles.append(dense.register_forward_hook(lambda _m, _a, out, store=produced: store.update(z=out)))
+            handles.append(
+                module.register_forward_hook(
+                    lambda _m, _a, out, store=produced: bypass_activation(store.pop("z"), out)
+                )
+            )
     return _hooks(handles)
 
 

@@ -31,6 +31,8 @@ def embedding_point(model: nn.Module) -> tuple[nn.Module, bool]:
         return embeddings, False
     if isinstance(getattr(base, "wte", None), nn.Module) and isinstance(getattr(base, "drop", None), nn.Module):
         return base.drop, False  # GPT-2: wte + wpe
+    if isinstance(getattr(base, "word_embeddings_layernorm", None), nn.Module):
+        return base.word_embeddings_layernorm, False  # Bloom: token embeddings through a LayerNorm
     decoder = getattr(base, "decoder", None)
     if isinstance(getattr(decoder, "embed_positions", None), nn.Module) and isinstance(decoder.layers, nn.ModuleList):
         return decoder.layers[0], True  # OPT: learned positions added inline after the token embeddings

@@ -22,7 +22,7 @@ from torch import nn
 
 class _ScaleGradient(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, x: torch.Tensor, factor: float) -> torch.Tensor:
+    def forward(ctx, x: torch.Tensor, factor: float | torch.Tensor) -> torch.Tensor:
         ctx.factor = factor
         return x.view_as(x)
 
@@ -31,8 +31,9 @@ class _ScaleGradient(torch.autograd.Function):
         return grad * ctx.factor, None
 
 
-def scale_gradient(x: torch.Tensor, factor: float) -> torch.Tensor:
-    """Identity in the forward pass; multiplies the incoming gradient by ``factor``."""
+def scale_gradient(x: torch.Tensor, factor: float | torch.Tensor) -> torch.Tensor:
+    """Identity in the forward pass; multiplies the incoming gradient by ``factor``, or by one
+    factor per feature of the last dimension (a factor 0 makes that feature a constant)."""
     return _ScaleGradient.apply(x, factor)
 
 

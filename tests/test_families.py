@@ -1,20 +1,25 @@
-"""The model families the first rules refused, reached by rules made for them: Gemma's (1 + w)
-RMSNorm and soft-capped logits, Phi-3's fused gated projection, constant expert routing (Mixtral,
-Qwen2-MoE, Qwen3-MoE) and relevance read where OPT adds its positions. Each family meets the same
-guarantees as the first ones."""
+"""The model families the first rules refused, reached by rules made for them: attention reached
+through its projections (DeBERTa, DeBERTa-v2/v3, MPNet, Bloom, Falcon), Gemma's (1 + w) RMSNorm and
+soft-capped logits, Phi-3's fused gated projection, constant expert routing (Mixtral, Qwen2-MoE,
+Qwen3-MoE) and relevance read where OPT adds its positions. Each family meets the same guarantees
+as the first ones."""
 
 import numpy as np
 import pytest
 import tiny
 import torch
+from transformers import AutoModelForSequenceClassification
 
 from lrp_audit.lrp import CP_LRP, Explainer
 
-TASKS = ("sequence-classification", "causal-lm")
+HEADS = [
+    (family, task)
+    for family in tiny.FAMILIES
+    for task in ("sequence-classification", *(("causal-lm",) if family in tiny.DECODER_FAMILIES else ()))
+]
 CASES = [
     (family, task, implementation)
-    for family in tiny.FAMILIES
-    for task in TASKS
+    for family, task in HEADS
     for implementation in (("eager",) if family in tiny.EAGER_ONLY else ("eager", "sdpa"))
 ]
 SHORT, LONG = "ok then", "The nurse said he would be back with the results in an hour or two."
@@ -49,7 +54,7 @@ def test_attnlrp_reaches_the_family_too(family, tokenizer, texts):
     assert np.isfinite(attn.relevance).all() and not np.allclose(attn.relevance, cp.relevance, rtol=1e-3, atol=1e-6)
 
 
-@pytest.mark.parametrize(("family", "task"), [(family, task) for family in tiny.FAMILIES for task in TASKS])
+@pytest.mark.parametrize(("family", "task"), HEADS)
 def test_relevance_is_the_same_alone_and_in_a_padded_batch(family, task, tokenizer):
     explainer = Explainer(tiny.model(family, task=task, norms=True), tokenizer)
     alone = explainer.explain([SHORT], _target(task))[0]
@@ -58,7 +63,7 @@ def test_relevance_is_the_same_alone_and_in_a_padded_batch(family, task, tokeniz
     np.testing.assert_allclose(batched.relevance, alone.relevance, rtol=1e-4, atol=1e-6)
 
 
-@pytest.mark.parametrize(("family", "task"), [(family, task) for family in tiny.FAMILIES for task in TASKS])
+@pytest.mark.parametrize(("family", "task"), HEADS)
 def test_the_context_changes_no_logit_and_leaves_nothing_behind(family, task, tokenizer, texts):
     model = tiny.model(family, task=task, norms=True).train()
     before = _state(model)
@@ -86,3 +91,27 @@ def _state(model):
         for name, module in model.named_modules()
     }
     return modules, model.config.to_dict(), [p.requires_grad for p in model.parameters()], model.training
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        {"new_decoder_architecture": True, "num_kv_heads": 2},
+        {"new_decoder_architecture": False, "multi_query": True},
+        {"new_decoder_architecture": False, "multi_query": False, "num_kv_heads": tiny.HEADS},
+    ],
+    ids=["grouped-query", "multi-query", "per-head"],
+)
+def test_each_of_falcon_s_fused_projection_layouts_conserves(layout, tokenizer, texts):
+    """The fused query_key_value projection is split along the layout the model uses."""
+    config = tiny.config("falcon")
+    for key, value in layout.items():
+        setattr(config, key, value)
+    torch.manual_seed(0)
+    model = AutoModelForSequenceClassification.from_config(config).eval()
+    with torch.no_grad():
+        for name, parameter in model.named_parameters():
+            if name.endswith("bias"):
+                parameter.zero_()
+    for explanation in Explainer(model, tokenizer).explain(texts):
+        assert abs(explanation.relevance_sum - explanation.target_logit) <= 1e-4 * abs(explanation.target_logit)

@@ -101,7 +101,7 @@ def test_scan_matches_the_python_api(ray_local, tmp_path, model_dir, data_file):
     np.testing.assert_allclose(tokens.sort_by("position")["relevance"].to_numpy(), expected.relevance, rtol=1e-5)
 
 
-@pytest.mark.parametrize("family", ["gemma", "mixtral"])  # a decoder reached by new rules, a mixture of experts
+@pytest.mark.parametrize("family", ["deberta-v2", "gemma", "mixtral"])  # an encoder, a decoder, a mixture of experts
 def test_a_bias_free_model_of_a_newer_family_scans_exactly_as_the_python_api_explains(
     ray_local, tmp_path, data_file, family
 ):
@@ -367,14 +367,15 @@ def test_a_shard_with_only_bad_rows_is_recorded_as_errors(ray_local, tmp_path, m
 def _unreachable_model(folder: Path, family: str) -> Path:
     """A tiny model of a family the rules cannot reach yet, saved as a model folder."""
     import torch
-    from transformers import AutoModelForSequenceClassification, BloomConfig, FalconConfig
+    from transformers import AutoModelForSequenceClassification, BartConfig, T5Config
 
     import tiny
 
-    size = {"vocab_size": len(tiny.tokenizer()), "hidden_size": 32, "pad_token_id": 0}
+    size = {"vocab_size": len(tiny.tokenizer()), "pad_token_id": 0, "d_model": 32}
     configs = {
-        "bloom": BloomConfig(**size, n_layer=1, n_head=4),
-        "falcon": FalconConfig(**size, num_hidden_layers=1, num_attention_heads=4),
+        "bart": BartConfig(**size, encoder_layers=1, decoder_layers=1, encoder_attention_heads=4,
+                           decoder_attention_heads=4, encoder_ffn_dim=64, decoder_ffn_dim=64),
+        "t5": T5Config(**size, d_kv=8, d_ff=64, num_layers=1, num_heads=4, decoder_start_token_id=0),
     }
     torch.manual_seed(0)
     AutoModelForSequenceClassification.from_config(configs[family]).save_pretrained(folder)
@@ -385,8 +386,8 @@ def _unreachable_model(folder: Path, family: str) -> Path:
 @pytest.mark.parametrize(
     ("family", "message"),
     [
-        ("bloom", "attention module(s) BloomAttention do not use transformers' AttentionInterface"),
-        ("falcon", "attention module(s) FalconAttention do not use transformers' AttentionInterface"),
+        ("bart", "BartForSequenceClassification: encoder-decoder models (BART, T5, ...) are not reached"),
+        ("t5", "T5ForSequenceClassification: encoder-decoder models (BART, T5, ...) are not reached"),
     ],
 )
 def test_a_model_the_rules_cannot_reach_stops_the_scan_before_any_row_is_read(tmp_path, data_file, family, message):

@@ -10,8 +10,12 @@ from transformers import (
     AutoModelForSequenceClassification,
     AutoTokenizer,
     BertConfig,
+    BloomConfig,
+    DebertaConfig,
+    DebertaV2Config,
     DistilBertConfig,
     ElectraConfig,
+    FalconConfig,
     Gemma2Config,
     Gemma3TextConfig,
     GemmaConfig,
@@ -19,6 +23,7 @@ from transformers import (
     LlamaConfig,
     MixtralConfig,
     ModernBertConfig,
+    MPNetConfig,
     OPTConfig,
     Phi3Config,
     PreTrainedModel,
@@ -35,13 +40,13 @@ from lrp_audit.lrp import bundled_model_path
 ENCODERS = ("bert", "roberta", "distilbert", "electra", "xlm-roberta", "modernbert")
 DECODERS = ("gpt2", "llama", "qwen2")
 ARCHITECTURES = ENCODERS + DECODERS
-# Families reached by rules beyond the first ones: (1 + w) RMSNorm and soft-capped logits (Gemma),
+# Families reached by rules beyond the first ones: attention reached through its projections
+# (DeBERTa, DeBERTa-v2/v3, MPNet, Bloom, Falcon), (1 + w) RMSNorm and soft-capped logits (Gemma),
 # fused gated projections (Phi-3), constant expert routing (the MoE models), late positions (OPT).
-# All are decoders with a classification and a causal-LM head.
-GEMMAS = ("gemma", "gemma2", "gemma3")
-MIXTURES = ("mixtral", "qwen2-moe", "qwen3-moe")
-FAMILIES = (*GEMMAS, "phi3", *MIXTURES, "opt")
-EAGER_ONLY = ("gemma2",)  # its attention soft-capping has no sdpa kernel
+ENCODER_FAMILIES = ("deberta", "deberta-v2", "mpnet")  # a classification head
+DECODER_FAMILIES = ("gemma", "gemma2", "gemma3", "phi3", "mixtral", "qwen2-moe", "qwen3-moe", "opt", "bloom", "falcon")
+FAMILIES = ENCODER_FAMILIES + DECODER_FAMILIES
+EAGER_ONLY = ("deberta", "deberta-v2", "mpnet", "gemma2", "bloom")  # transformers has no sdpa for these
 WITHOUT_BIASES = ("gemma", "gemma2", "gemma3", "phi3", "mixtral", "qwen3-moe")  # no bias parameter at all
 HIDDEN, LAYERS, HEADS, FFN, POSITIONS, LABELS = 32, 2, 4, 64, 128, 3
 
@@ -111,6 +116,19 @@ def config(architecture: str, attn_implementation: str | None = None):
         ),
         "qwen3-moe": lambda: Qwen3MoeConfig(
             **decoder, **specials, num_experts=4, num_experts_per_tok=2, moe_intermediate_size=32, head_dim=8
+        ),
+        "deberta": lambda: DebertaConfig(**bert_like, relative_attention=True, pos_att_type=["c2p", "p2c"]),
+        "deberta-v2": lambda: DebertaV2Config(  # as DeBERTa-v3 is configured: shared keys, position buckets
+            **bert_like, relative_attention=True, pos_att_type=["p2c", "c2p"], share_att_key=True,
+            position_buckets=16, norm_rel_ebd="layer_norm", position_biased_input=False,
+        ),
+        "mpnet": lambda: MPNetConfig(**{**bert_like, "max_position_embeddings": POSITIONS + 2}),
+        "bloom": lambda: BloomConfig(
+            hidden_size=HIDDEN, n_layer=LAYERS, n_head=HEADS, initializer_range=0.2, **common, **specials
+        ),
+        "falcon": lambda: FalconConfig(
+            hidden_size=HIDDEN, num_hidden_layers=LAYERS, num_attention_heads=HEADS, num_kv_heads=2,
+            new_decoder_architecture=True, initializer_range=0.2, **common, **specials,
         ),
         "opt": lambda: OPTConfig(
             hidden_size=HIDDEN, num_hidden_layers=LAYERS, num_attention_heads=HEADS, ffn_dim=FFN,
