@@ -171,14 +171,36 @@ def innermost_attention_modules(model: nn.Module) -> dict[int, str]:
 
 
 class AttentionTracker:
-    """Records which attention modules went through an LRP attention function during a forward."""
+    """Records which attention modules ran during a forward, and which of them went through an
+    LRP attention function (or had their projections reached)."""
 
-    def __init__(self) -> None:
+    def __init__(self, model: nn.Module) -> None:
+        self.model = model
         self.seen: set[int] = set()
+        self.ran: dict[int, str] = {}
 
     def __enter__(self) -> "AttentionTracker":
         self._token = _seen_modules.set(self.seen)
+        innermost = innermost_attention_modules(self.model)
+        self._handles = [
+            module.register_forward_pre_hook(self._ran_hook(id(module), innermost[id(module)]))
+            for module in self.model.modules()
+            if id(module) in innermost
+        ]
         return self
 
     def __exit__(self, *exc) -> None:
         _seen_modules.reset(self._token)
+        for handle in self._handles:
+            handle.remove()
+
+    def _ran_hook(self, key: int, name: str):
+        def ran(_module, _args) -> None:
+            self.ran[key] = name
+
+        return ran
+
+    def missed(self) -> set[str]:
+        """The attention modules that ran but were not reached by the rule (an unused one, such as
+        the cross-attention of a decoder run on its own, is no concern)."""
+        return {name for key, name in self.ran.items() if key not in self.seen}

@@ -57,8 +57,7 @@ class GradientTimesInput:
             session.check()
             chosen = choose(logits)
             logits.gather(1, chosen[:, None]).sum().backward()
-        relevance = (capture.original.float() * capture.leaf.grad.float()).sum(-1)
-        return Attribution(relevance, logits.detach().float(), chosen)
+        return Attribution(capture.relevance(inputs["attention_mask"]), logits.detach().float(), chosen)
 
     def describe(self) -> dict[str, str | int]:
         return {"name": self.name}
@@ -83,7 +82,7 @@ class IntegratedGradients:
         alphas, weights = (nodes + 1) / 2, weights / 2
         batch = len(chosen)
         steps_per_pass = max(1, batch_size // batch)
-        total = None
+        totals = None
         for start in range(0, self.steps, steps_per_pass):
             alpha = torch.tensor(alphas[start : start + steps_per_pass], dtype=torch.float32)
             weight = torch.tensor(weights[start : start + steps_per_pass], dtype=torch.float32)
@@ -92,11 +91,13 @@ class IntegratedGradients:
             with composite.context(model), capture.hooked(), torch.enable_grad():
                 step_logits = forward.logits(repeated)
                 step_logits.gather(1, chosen.repeat(len(alpha))[:, None]).sum().backward()
-            grads = capture.leaf.grad.float().view(len(alpha), batch, *capture.leaf.shape[1:])
-            summed = (grads * weight.to(grads.device).view(-1, 1, 1, 1)).sum(0)
-            total = summed if total is None else total + summed
-            original = capture.original.float()[:batch]
-        return Attribution((original * total).sum(-1), logits, chosen)
+            summed = [
+                (leaf.grad.float().view(len(alpha), batch, *leaf.shape[1:]) * weight.to(leaf.device).view(-1, 1, 1, 1))
+                .sum(0)
+                for leaf in capture.leaves
+            ]
+            totals = summed if totals is None else [total + step for total, step in zip(totals, summed)]
+        return Attribution(capture.relevance(inputs["attention_mask"], totals), logits, chosen)
 
     def describe(self) -> dict[str, str | int]:
         return {"name": self.name, "baseline": "zero embedding", "quadrature": "gauss-legendre", "steps": self.steps}

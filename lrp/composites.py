@@ -24,7 +24,7 @@ from transformers import PretrainedConfig
 from transformers.activations import ACT2CLS
 
 from .attention import AHRule, AttentionRule, AttentionTracker, UniformBilinearRule, implementation_key
-from .attention import computes_all_attention_itself, innermost_attention_modules, projection_hooks
+from .attention import computes_all_attention_itself, projection_hooks
 from .errors import UnsupportedArchitectureError
 from .rules import IdentityRule, LayerNormRule, NormRule, RMSNormRule, Rule, bypass_activation, scale_gradient
 
@@ -38,6 +38,7 @@ GATED_BLOCKS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("gate_proj", "up_proj", "down_proj", "act_fn"), "down_proj"),  # Llama, Qwen2, Mistral, ...
     (("Wi", "act", "Wo"), "Wo"),  # ModernBERT GeGLU: Wi produces both halves
     (("gate_up_proj", "activation_fn", "down_proj"), "down_proj"),  # Phi-3: gate_up_proj produces both halves
+    (("wi_0", "wi_1", "act", "wo"), "wo"),  # T5 v1.1, Flan-T5: gated-GELU feed-forward
 )
 
 
@@ -99,15 +100,13 @@ class Session:
     def __init__(self, model: nn.Module, checks_attention: bool) -> None:
         self.model = model
         self.checks_attention = checks_attention
-        self.tracker = AttentionTracker()
+        self.tracker = AttentionTracker(model)
 
     def check(self) -> None:
         """Raise if an attention module ran without passing through the attention rule."""
         if not self.checks_attention:
             return
-        missed = {
-            name for key, name in innermost_attention_modules(self.model).items() if key not in self.tracker.seen
-        }
+        missed = self.tracker.missed()
         if missed:
             raise UnsupportedArchitectureError(
                 f"{type(self.model).__name__}: attention module(s) {', '.join(sorted(missed))} do not use "

@@ -15,7 +15,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from .composites import CP_LRP
 from .encoding import Encoded, check_prompt, encode, length_batches
-from .errors import LRPError, UnsupportedArchitectureError
+from .errors import LRPError
 from .explanation import Explanation
 from .forward import Forward
 from .loading import is_causal_lm, load_model, resolve_dtype
@@ -57,10 +57,6 @@ class Explainer:
             raise LRPError("max_length, batch_size and ig_steps must be at least 1")
         resolve_dtype(model.dtype)
         check_prompt(prompt)
-        if getattr(model.config, "is_encoder_decoder", False):
-            raise UnsupportedArchitectureError(
-                f"{type(model).__name__}: encoder-decoder models (BART, T5, ...) are not reached by the rules yet"
-            )
         self.model, self.tokenizer, self.method = model.eval(), tokenizer, method
         self.composite, self.attributor = chosen.composite, chosen.with_steps(ig_steps).attributor
         self.max_length, self.batch_size, self.ig_steps, self.prompt = max_length, batch_size, ig_steps, prompt

@@ -47,7 +47,7 @@ def _bias_free_gap(composite, model, tokenizer, text):
     with composite.context(model), capture.hooked():
         logit = model(**encoding).logits[0].max()
         logit.backward()
-    relevance = float((capture.original * capture.leaf.grad).sum())
+    relevance = float(capture.relevance(encoding["attention_mask"]).sum())
     return abs(logit.item() - relevance) / abs(logit.item())
 
 

@@ -15,7 +15,7 @@ from lrp_audit.lrp import CP_LRP, Explainer
 HEADS = [
     (family, task)
     for family in tiny.FAMILIES
-    for task in ("sequence-classification", *(("causal-lm",) if family in tiny.DECODER_FAMILIES else ()))
+    for task in ("sequence-classification", *(("causal-lm",) if family in tiny.WITH_CAUSAL_LM else ()))
 ]
 CASES = [
     (family, task, implementation)
@@ -115,3 +115,12 @@ def test_each_of_falcon_s_fused_projection_layouts_conserves(layout, tokenizer, 
                 parameter.zero_()
     for explanation in Explainer(model, tokenizer).explain(texts):
         assert abs(explanation.relevance_sum - explanation.target_logit) <= 1e-4 * abs(explanation.target_logit)
+
+
+@pytest.mark.parametrize("family", ["bart", "t5"])
+def test_an_encoder_decoder_classifier_conserves_on_text_pairs_as_nli_models_read_them(family, tokenizer):
+    model = tiny.model(family, biases=False, norms=True)
+    explainer = Explainer(model, tokenizer)
+    for pair in explainer.explain(["A man is sleeping.", "It rains."], pairs=["Nobody sleeps.", "The street is dry."]):
+        assert abs(pair.relevance_sum - pair.target_logit) <= 1e-4 * abs(pair.target_logit)
+        assert {s for s in pair.segment if s is not None} == {0, 1}

@@ -59,14 +59,26 @@ def test_relevance_the_rules_cannot_reach_is_caught_by_the_bias_free_self_check(
 
 
 class SideAttention(nn.Module):
-    """An attention module that does not go through transformers' AttentionInterface."""
+    """An attention module that does not go through transformers' AttentionInterface: it mixes its
+    tokens by their mean, computed inline."""
+
+    def forward(self, hidden_states, *args, **kwargs):
+        return hidden_states.mean(1, keepdim=True).expand_as(hidden_states), None
 
 
 def test_attention_outside_the_attention_interface_is_named(tokenizer, texts):
     model = tiny.model("bert")
-    model.side = SideAttention()
-    with pytest.raises(UnsupportedArchitectureError, match="SideAttention"):
+    model.bert.encoder.layer[0].attention.self = SideAttention()
+    with pytest.raises(UnsupportedArchitectureError, match="SideAttention do not use transformers' AttentionInterface"):
         Explainer(model, tokenizer, self_check=False).explain(texts)
+
+
+def test_an_attention_module_that_never_runs_is_no_concern(tokenizer, texts):
+    """A decoder used alone leaves its cross-attention unused (BART's as a causal LM)."""
+    model = tiny.model("bert", biases=False)
+    model.unused = SideAttention()
+    explanation = Explainer(model, tokenizer).explain(texts)[0]
+    assert abs(explanation.relevance_sum - explanation.target_logit) <= 1e-4 * abs(explanation.target_logit)
 
 
 @pytest.mark.parametrize("text", ["", "   ", None])

@@ -9,6 +9,7 @@ from transformers import (
     AutoModelForCausalLM,
     AutoModelForSequenceClassification,
     AutoTokenizer,
+    BartConfig,
     BertConfig,
     BloomConfig,
     DebertaConfig,
@@ -32,6 +33,7 @@ from transformers import (
     Qwen2MoeConfig,
     Qwen3MoeConfig,
     RobertaConfig,
+    T5Config,
     XLMRobertaConfig,
 )
 
@@ -42,12 +44,14 @@ DECODERS = ("gpt2", "llama", "qwen2")
 ARCHITECTURES = ENCODERS + DECODERS
 # Families reached by rules beyond the first ones: attention reached through its projections
 # (DeBERTa, DeBERTa-v2/v3, MPNet, Bloom, Falcon), (1 + w) RMSNorm and soft-capped logits (Gemma),
-# fused gated projections (Phi-3), constant expert routing (the MoE models), late positions (OPT).
-ENCODER_FAMILIES = ("deberta", "deberta-v2", "mpnet")  # a classification head
+# fused gated projections (Phi-3), constant expert routing (the MoE models), late positions (OPT),
+# relevance read at the encoder's and the decoder's inputs (BART, T5).
+ENCODER_FAMILIES = ("deberta", "deberta-v2", "mpnet", "bart", "t5")  # a classification head
 DECODER_FAMILIES = ("gemma", "gemma2", "gemma3", "phi3", "mixtral", "qwen2-moe", "qwen3-moe", "opt", "bloom", "falcon")
 FAMILIES = ENCODER_FAMILIES + DECODER_FAMILIES
+WITH_CAUSAL_LM = DECODER_FAMILIES + ("bart",)  # BART's decoder alone is a causal LM too
 EAGER_ONLY = ("deberta", "deberta-v2", "mpnet", "gemma2", "bloom")  # transformers has no sdpa for these
-WITHOUT_BIASES = ("gemma", "gemma2", "gemma3", "phi3", "mixtral", "qwen3-moe")  # no bias parameter at all
+WITHOUT_BIASES = ("gemma", "gemma2", "gemma3", "phi3", "mixtral", "qwen3-moe", "t5")  # no bias parameter at all
 HIDDEN, LAYERS, HEADS, FFN, POSITIONS, LABELS = 32, 2, 4, 64, 128, 3
 
 
@@ -123,6 +127,15 @@ def config(architecture: str, attn_implementation: str | None = None):
             position_buckets=16, norm_rel_ebd="layer_norm", position_biased_input=False,
         ),
         "mpnet": lambda: MPNetConfig(**{**bert_like, "max_position_embeddings": POSITIONS + 2}),
+        "bart": lambda: BartConfig(  # the tokenizer's [SEP] ends each text, as </s> does BART's
+            d_model=HIDDEN, encoder_layers=LAYERS, decoder_layers=LAYERS, encoder_attention_heads=HEADS,
+            decoder_attention_heads=HEADS, encoder_ffn_dim=FFN, decoder_ffn_dim=FFN, max_position_embeddings=POSITIONS,
+            init_std=0.2, decoder_start_token_id=tok.sep_token_id, **common, **specials,
+        ),
+        "t5": lambda: T5Config(  # gated-GELU, as T5 v1.1 and Flan-T5
+            d_model=HIDDEN, d_kv=HIDDEN // HEADS, d_ff=FFN, num_layers=LAYERS, num_heads=HEADS,
+            feed_forward_proj="gated-gelu", decoder_start_token_id=tok.pad_token_id, **common, **specials,
+        ),
         "bloom": lambda: BloomConfig(
             hidden_size=HIDDEN, n_layer=LAYERS, n_head=HEADS, initializer_range=0.2, **common, **specials
         ),
