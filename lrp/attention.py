@@ -26,15 +26,23 @@ _seen_modules: ContextVar[set[int] | None] = ContextVar("lrp_seen_attention_modu
 
 
 class AttentionRule:
-    """How relevance crosses ``softmax(q k^T) v``; subclasses transform the three operands.
-    ``factors``: what the rule does to the gradient of the queries and keys, and of the values, as
-    factors, for attention modules whose projections are reached instead of their operands."""
+    """How relevance crosses ``softmax(q k^T) v``: the factors by which the rule scales the gradient
+    of the queries and keys, and of the values. They apply to the operands where the model calls the
+    AttentionInterface, and to the projections' outputs where it computes its softmax itself."""
 
     name = "attention"
     factors: tuple[float, float] = (1.0, 1.0)
 
     def operands(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor):
-        raise NotImplementedError
+        query_key, value = self.factors
+        return _scaled(q, query_key), _scaled(k, query_key), _scaled(v, value)
+
+
+def _scaled(x: torch.Tensor, factor: float) -> torch.Tensor:
+    """``x`` with its gradient scaled by ``factor``; a factor 0 detaches it (a constant costs no backward)."""
+    if factor == 0:
+        return x.detach()
+    return x if factor == 1 else scale_gradient(x, factor)
 
 
 class AHRule(AttentionRule):
@@ -42,9 +50,6 @@ class AHRule(AttentionRule):
 
     name = "ah"
     factors = (0.0, 1.0)
-
-    def operands(self, q, k, v):
-        return q.detach(), k.detach(), v
 
 
 class UniformBilinearRule(AttentionRule):
@@ -56,9 +61,6 @@ class UniformBilinearRule(AttentionRule):
 
     name = "uniform"
     factors = (0.25, 0.5)
-
-    def operands(self, q, k, v):
-        return scale_gradient(q, 0.25), scale_gradient(k, 0.25), scale_gradient(v, 0.5)
 
 
 def _eager_of(module: nn.Module) -> Callable:
@@ -134,20 +136,21 @@ def projection_hooks(model: nn.Module, rule: AttentionRule) -> list[torch.utils.
     feature of their projections is scaled by the rule's factor for its role (AH: queries and keys
     get none, so the attention weights are constants), and the module counts as reached."""
 
-    def hook(owner: nn.Module, factors: torch.Tensor):
+    def hook(owner: nn.Module, roles: int | torch.Tensor):
         def scaled(_module, _args, output):
             seen = _seen_modules.get()
             if seen is not None:
                 seen.add(id(owner))
-            return scale_gradient(output, factors.to(output.device, output.dtype))
+            if isinstance(roles, int):
+                return _scaled(output, rule.factors[roles])
+            return scale_gradient(output, torch.tensor(rule.factors, device=output.device, dtype=output.dtype)[roles])
 
         return scaled
 
     handles = []
     for module in model.modules():
         for name, roles in (projection_roles(module) or {}).items():
-            factors = torch.tensor(rule.factors)[torch.as_tensor(roles)]
-            handles.append(getattr(module, name).register_forward_hook(hook(module, factors)))
+            handles.append(getattr(module, name).register_forward_hook(hook(module, roles)))
     return handles
 
 

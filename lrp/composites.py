@@ -291,20 +291,18 @@ def _inline_activation_hooks(model: nn.Module):
         if not isinstance(dense, nn.Module) or any(isinstance(m, ACTIVATION_TYPES) for m in module.modules()):
             continue
         produced: dict[str, torch.Tensor] = {}
-        if kind.endswith("ClassificationHead") and hasattr(module, "out_proj"):
-            handles.append(dense.register_forward_hook(lambda _m, _a, out, store=produced: store.update(z=out)))
-            handles.append(
-                module.out_proj.register_forward_pre_hook(
-                    lambda _m, args, store=produced: (bypass_activation(store.pop("z"), args[0]), *args[1:])
-                )
+        if kind.endswith("ClassificationHead") and hasattr(module, "out_proj"):  # act(dense) enters out_proj
+            activated = module.out_proj.register_forward_pre_hook(
+                lambda _m, args, store=produced: (bypass_activation(store.pop("z"), args[0]), *args[1:])
             )
-        elif kind == "ContextPooler":
-            handles.append(dense.register_forward_hook(lambda _m, _a, out, store=produced: store.update(z=out)))
-            handles.append(
-                module.register_forward_hook(
-                    lambda _m, _a, out, store=produced: bypass_activation(store.pop("z"), out)
-                )
+        elif kind == "ContextPooler":  # act(dense) is the pooler's output
+            activated = module.register_forward_hook(
+                lambda _m, _a, out, store=produced: bypass_activation(store.pop("z"), out)
             )
+        else:
+            continue
+        handles.append(dense.register_forward_hook(lambda _m, _a, out, store=produced: store.update(z=out)))
+        handles.append(activated)
     return _hooks(handles)
 
 

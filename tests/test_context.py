@@ -7,29 +7,21 @@ import torch
 from lrp_audit.lrp import ATTN_LRP, CP_LRP, Explainer
 
 
-def _state(model):
-    modules = {
-        name: ("forward" in module.__dict__, len(module._forward_hooks), len(module._forward_pre_hooks))
-        for name, module in model.named_modules()
-    }
-    return modules, model.config._attn_implementation, [p.requires_grad for p in model.parameters()], model.training
-
-
 @pytest.mark.parametrize("architecture", ["bert", "llama", "modernbert", "roberta"])
 def test_context_leaves_nothing_behind(architecture):
     model = tiny.model(architecture).train()
-    before = _state(model)
+    before = tiny.state(model)
     with CP_LRP.context(model):
-        assert _state(model) != before
-    assert _state(model) == before
+        assert tiny.state(model) != before
+    assert tiny.state(model) == before
 
 
 def test_context_is_undone_when_the_block_raises():
     model = tiny.model("bert")
-    before = _state(model)
+    before = tiny.state(model)
     with pytest.raises(RuntimeError, match="boom"), ATTN_LRP.context(model):
         raise RuntimeError("boom")
-    assert _state(model) == before
+    assert tiny.state(model) == before
 
 
 @pytest.mark.parametrize("attn_implementation", ["eager", "sdpa"])

@@ -66,7 +66,7 @@ def test_relevance_is_the_same_alone_and_in_a_padded_batch(family, task, tokeniz
 @pytest.mark.parametrize(("family", "task"), HEADS)
 def test_the_context_changes_no_logit_and_leaves_nothing_behind(family, task, tokenizer, texts):
     model = tiny.model(family, task=task, norms=True).train()
-    before = _state(model)
+    before = tiny.state(model)
     encoding = tokenizer(texts, padding=True, return_tensors="pt", return_token_type_ids=False)
     with torch.no_grad():
         plain = model.eval()(**encoding).logits
@@ -74,7 +74,7 @@ def test_the_context_changes_no_logit_and_leaves_nothing_behind(family, task, to
             ruled = model(**encoding).logits
     model.train()
     assert torch.equal(plain, ruled)
-    assert _state(model) == before
+    assert tiny.state(model) == before
 
 
 @pytest.mark.parametrize("family", [family for family in tiny.FAMILIES if family not in tiny.WITHOUT_BIASES])
@@ -83,14 +83,6 @@ def test_biases_absorb_relevance_and_the_gap_says_how_much(family, tokenizer, te
         summed = float(np.sum(explanation.relevance, dtype=np.float64))
         assert explanation.conservation_gap == pytest.approx(explanation.target_logit - summed, abs=1e-9)
         assert abs(explanation.conservation_gap) > 1e-3
-
-
-def _state(model):
-    modules = {
-        name: ("forward" in module.__dict__, len(module._forward_hooks), len(module._forward_pre_hooks))
-        for name, module in model.named_modules()
-    }
-    return modules, model.config.to_dict(), [p.requires_grad for p in model.parameters()], model.training
 
 
 @pytest.mark.parametrize(

@@ -173,3 +173,14 @@ def model(
             elif norms and "norm" in name.lower() and parameter.dim() == 1:
                 parameter.add_(torch.randn_like(parameter), alpha=0.3)
     return built
+
+
+def state(model: PreTrainedModel) -> tuple:
+    """All that a composite's context may change on a model: each module's forward and hooks, the
+    config (its attention implementation included), which parameters want gradients, the mode."""
+    modules = {
+        name: ("forward" in module.__dict__, len(module._forward_hooks), len(module._forward_pre_hooks))
+        for name, module in model.named_modules()
+    }
+    wants_gradient = [parameter.requires_grad for parameter in model.parameters()]
+    return modules, model.config._attn_implementation, model.config.to_dict(), wants_gradient, model.training
