@@ -15,11 +15,14 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Callable
 
 import torch
 from transformers.utils import logging
 
 from lrp_audit.lrp import Explainer, bundled_model_path
+from lrp_audit.lrp.encoding import Encoded
+from lrp_audit.lrp.targets import Answer
 
 BATCH, TOKENS = 32, 128
 
@@ -35,15 +38,10 @@ def timed(function) -> float:
     return time.perf_counter() - start
 
 
-def core(explainer: Explainer, inputs: dict[str, torch.Tensor]):
+def core(explainer: Explainer, records: list[Encoded]) -> Callable[[], object]:
     """Forward and backward of one tokenised batch under the method's rules, read by its attributor."""
-
-    def choose(logits: torch.Tensor) -> torch.Tensor:
-        return explainer.targets.resolve([None] * BATCH, logits)
-
-    return lambda: explainer.attributor.attribute(
-        explainer.forward, explainer.composite, inputs, choose, explainer.batch_size
-    )
+    batch = explainer.forward.batch(records, [Answer(())] * len(records))  # explain each predicted class
+    return lambda: explainer.attributor.attribute(explainer.forward, explainer.composite, batch, explainer.batch_size)
 
 
 def main() -> None:
@@ -63,7 +61,8 @@ def main() -> None:
     }
     cp = explainers["cp-lrp"]
     model, batch = cp.model, texts()
-    inputs = cp.forward.inputs(cp.encode(batch))
+    records = cp.encode(batch)
+    inputs = cp.forward.batch(records, [Answer(())] * BATCH).inputs
     assert tuple(inputs["input_ids"].shape) == (BATCH, TOKENS), inputs["input_ids"].shape
 
     def inference():
@@ -71,10 +70,10 @@ def main() -> None:
             model(**inputs)
 
     runs = {
-        "cp-lrp core": core(cp, inputs),
+        "cp-lrp core": core(cp, records),
         "cp-lrp end to end": lambda: cp.explain(batch),
-        "attnlrp core": core(explainers["attnlrp"], inputs),
-        "gxi core": core(explainers["gxi"], inputs),
+        "attnlrp core": core(explainers["attnlrp"], records),
+        "gxi core": core(explainers["gxi"], records),
     }
     ig_name = f"ig ({args.ig_steps} steps) core"
     for run in (inference, *runs.values()):  # warm-up, and cp-lrp's one-time self-check
@@ -86,7 +85,7 @@ def main() -> None:
             times[name].append(timed(run))
         if repeat < args.ig_repeats:  # ~100x inference per run: a few runs are enough
             base.append(timed(inference))
-            times[ig_name].append(timed(core(explainers["ig"], inputs)))
+            times[ig_name].append(timed(core(explainers["ig"], records)))
     inference_s = statistics.median(base)
     print(f"all-MiniLM-L6-v2, batch {BATCH} x {TOKENS} tokens, {torch.get_num_threads()} threads, "
           f"torch {torch.__version__}, median of {args.repeats}")

@@ -8,7 +8,6 @@ embedding (Integrated Gradients).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -16,28 +15,25 @@ import numpy as np
 import torch
 
 from .composites import Composite
-from .forward import Forward
+from .forward import Batch, Forward
 from .inputs import EmbeddingCapture
-
-# Resolves the explained output of each row from the batch's logits.
-Choose = Callable[[torch.Tensor], torch.Tensor]
+from .targets import answer_ids, answer_scores
 
 
 @dataclass(frozen=True)
 class Attribution:
-    """One batch's relevance per token, the logits it explains and the output explained per row."""
+    """One batch's relevance per token, the logits it explains and each row's explained answer."""
 
-    relevance: torch.Tensor  # (batch, tokens), float32, padding not yet masked
-    logits: torch.Tensor  # (batch, outputs), float32, detached
-    targets: torch.Tensor  # (batch,) output ids
+    relevance: torch.Tensor  # (rows, tokens), float32, padding not yet masked
+    logits: torch.Tensor  # (rows, reads, outputs), float32, detached
+    ids: torch.Tensor  # (rows, reads) the output ids each row's score sums (MISSING past its answer)
+    scores: torch.Tensor  # (rows,) float32: the explained score of each row, what its relevance sums to
 
 
 class Attributor(Protocol):
     name: str
 
-    def attribute(
-        self, forward: Forward, composite: Composite, inputs: dict[str, torch.Tensor], choose: Choose, batch_size: int
-    ) -> Attribution: ...
+    def attribute(self, forward: Forward, composite: Composite, batch: Batch, batch_size: int) -> Attribution: ...
 
     def describe(self) -> dict[str, str | int]: ...
 
@@ -48,16 +44,16 @@ class GradientTimesInput:
 
     name: str = "gradient-times-input"
 
-    def attribute(
-        self, forward: Forward, composite: Composite, inputs: dict[str, torch.Tensor], choose: Choose, batch_size: int
-    ) -> Attribution:
+    def attribute(self, forward: Forward, composite: Composite, batch: Batch, batch_size: int) -> Attribution:
         capture = EmbeddingCapture(forward.model)
         with composite.context(forward.model) as session, capture.hooked(), torch.enable_grad():
-            logits = forward.logits(inputs)
+            logits = forward.logits(batch)
             session.check()
-            chosen = choose(logits)
-            logits.gather(1, chosen[:, None]).sum().backward()
-        return Attribution(capture.relevance(inputs["attention_mask"]), logits.detach().float(), chosen)
+            ids = answer_ids(batch.answers, logits)
+            scores = answer_scores(logits, ids)
+            scores.sum().backward()
+        relevance = capture.relevance(batch.inputs["attention_mask"])
+        return Attribution(relevance, logits.detach().float(), ids, scores.detach().float())
 
     def describe(self) -> dict[str, str | int]:
         return {"name": self.name}
@@ -71,33 +67,31 @@ class IntegratedGradients:
     steps: int = 50
     name: str = "integrated-gradients"
 
-    def attribute(
-        self, forward: Forward, composite: Composite, inputs: dict[str, torch.Tensor], choose: Choose, batch_size: int
-    ) -> Attribution:
+    def attribute(self, forward: Forward, composite: Composite, batch: Batch, batch_size: int) -> Attribution:
         model = forward.model
         with torch.inference_mode():
-            logits = forward.logits(inputs).float()
-        chosen = choose(logits)
+            logits = forward.logits(batch).float()
+        ids = answer_ids(batch.answers, logits)
+        rows = len(ids)
         nodes, weights = np.polynomial.legendre.leggauss(self.steps)
         alphas, weights = (nodes + 1) / 2, weights / 2
-        batch = len(chosen)
-        steps_per_pass = max(1, batch_size // batch)
+        steps_per_pass = max(1, batch_size // rows)
         totals = None
         for start in range(0, self.steps, steps_per_pass):
             alpha = torch.tensor(alphas[start : start + steps_per_pass], dtype=torch.float32)
             weight = torch.tensor(weights[start : start + steps_per_pass], dtype=torch.float32)
-            repeated = {key: value.repeat(len(alpha), 1) for key, value in inputs.items()}
-            capture = EmbeddingCapture(model, scales=alpha.repeat_interleave(batch).to(model.device))
+            capture = EmbeddingCapture(model, scales=alpha.repeat_interleave(rows).to(model.device))
             with composite.context(model), capture.hooked(), torch.enable_grad():
-                step_logits = forward.logits(repeated)
-                step_logits.gather(1, chosen.repeat(len(alpha))[:, None]).sum().backward()
+                step_logits = forward.logits(batch.repeated(len(alpha)))
+                answer_scores(step_logits, ids.repeat(len(alpha), 1)).sum().backward()
             summed = [
-                (leaf.grad.float().view(len(alpha), batch, *leaf.shape[1:]) * weight.to(leaf.device).view(-1, 1, 1, 1))
+                (leaf.grad.float().view(len(alpha), rows, *leaf.shape[1:]) * weight.to(leaf.device).view(-1, 1, 1, 1))
                 .sum(0)
                 for leaf in capture.leaves
             ]
             totals = summed if totals is None else [total + step for total, step in zip(totals, summed)]
-        return Attribution(capture.relevance(inputs["attention_mask"], totals), logits, chosen)
+        relevance = capture.relevance(batch.inputs["attention_mask"], totals)
+        return Attribution(relevance, logits, ids, answer_scores(logits, ids))
 
     def describe(self) -> dict[str, str | int]:
         return {"name": self.name, "baseline": "zero embedding", "quadrature": "gauss-legendre", "steps": self.steps}

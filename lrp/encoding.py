@@ -44,22 +44,52 @@ def check_prompt(prompt: str | None) -> None:
         raise LRPError(f"prompt must contain {TEXT_SLOT} exactly once: {prompt!r}")
 
 
+def chat_prompt(tokenizer: PreTrainedTokenizerBase, prompt: str | None) -> str:
+    """``prompt`` (default: the text alone) as one user turn in the tokenizer's own chat template,
+    followed by the start of the assistant's reply: where a chat model answers."""
+    if not getattr(tokenizer, "chat_template", None):
+        raise LRPError("the tokenizer has no chat template to wrap the prompt in")
+    turn = [{"role": "user", "content": prompt or TEXT_SLOT}]
+    wrapped = tokenizer.apply_chat_template(turn, tokenize=False, add_generation_prompt=True)
+    if wrapped.count(TEXT_SLOT) != 1:
+        raise LRPError(f"the chat template does not keep the prompt's {TEXT_SLOT} once: {wrapped!r}")
+    return wrapped
+
+
 def encode(
     tokenizer: PreTrainedTokenizerBase,
     texts: list[str],
     max_length: int,
     prompt: str | None = None,
     pairs: list[str] | None = None,
+    chat_template: bool = False,
 ) -> list[Encoded]:
     """Tokenise ``texts`` (each placed into ``prompt`` at ``{text}`` when given, or paired with
-    ``pairs``), truncating to ``max_length`` and marking what was cut."""
+    ``pairs``), truncating to ``max_length`` and marking what was cut. With ``chat_template`` the
+    prompt is wrapped in the tokenizer's chat template (``chat_prompt``), whose text brings its own
+    special tokens. A text in a prompt is cut, never the prompt around it: the question and the place
+    where the answer starts are always seen whole."""
     check_prompt(prompt)
-    if prompt is not None and pairs is not None:
-        raise LRPError("a prompt and text pairs cannot be combined")
+    if (prompt is not None or chat_template) and pairs is not None:
+        raise LRPError("a prompt or chat template and text pairs cannot be combined")
+    if chat_template:
+        prompt = chat_prompt(tokenizer, prompt)
     prefix, suffix = prompt.split(TEXT_SLOT) if prompt else ("", "")
+    originals = texts
+    options = {
+        "return_offsets_mapping": True,
+        "return_special_tokens_mask": True,
+        "add_special_tokens": not chat_template,
+    }
+    if pairs is None and prompt is not None:
+        fitted = [_fitted(tokenizer, prefix, text, suffix, max_length, options) for text in texts]
+        truncated = [len(fit) < len(text) for fit, text in zip(fitted, texts)]
+        texts = fitted
     inputs = [prefix + text + suffix for text in texts]
-    options = {"return_offsets_mapping": True, "return_special_tokens_mask": True}
-    if pairs is None:
+    if pairs is None and prompt is not None:
+        encoding = tokenizer(inputs, **options)
+        rows = list(range(len(texts)))
+    elif pairs is None:
         encoding = tokenizer(inputs, truncation=True, max_length=max_length, return_overflowing_tokens=True, **options)
         sample = encoding["overflow_to_sample_mapping"]
         rows = [row for row, s in enumerate(sample) if row == 0 or sample[row - 1] != s]
@@ -86,7 +116,7 @@ def encode(
             word_ids.append(words.setdefault(key, len(words)) if own and word is not None else None)
         records.append(
             Encoded(
-                text=text,
+                text=originals[index],
                 text_pair=None if pairs is None else pairs[index],
                 input_ids=list(encoding["input_ids"][row]),
                 token_type_ids=list(token_types[row]) if token_types is not None else None,
@@ -102,23 +132,48 @@ def encode(
     return records
 
 
+def _fitted(tokenizer: PreTrainedTokenizerBase, prefix: str, text: str, suffix: str, max_length: int, options) -> str:
+    """``text`` cut after a token so that ``prefix + text + suffix`` fits in ``max_length`` tokens
+    (the whole text when it fits already)."""
+    while True:
+        encoding = tokenizer(prefix + text + suffix, **options)
+        excess = len(encoding["input_ids"]) - max_length
+        if excess <= 0:
+            return text
+        own = [
+            end - len(prefix)
+            for start, end in encoding["offset_mapping"]
+            if len(prefix) <= start < end <= len(prefix) + len(text)
+        ]
+        if len(own) <= excess:
+            template = len(encoding["input_ids"]) - len(own)
+            raise LRPError(f"the prompt alone is {template} tokens: max_length {max_length} leaves no room for the text")
+        text = text[: own[-excess - 1]]
+
+
 def length_batches(lengths: list[int], batch_size: int) -> list[list[int]]:
     """Indices grouped into batches of similar length, so that padding stays small."""
     order = sorted(range(len(lengths)), key=lambda row: lengths[row])
     return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
 
 
-def collate(records: list[Encoded], pad_token_id: int, device: torch.device) -> dict[str, torch.Tensor]:
-    """Right-padded ``input_ids``, ``attention_mask`` and (when the tokenizer makes them) ``token_type_ids``."""
-    width = max(len(record) for record in records)
+def collate(
+    records: list[Encoded], pad_token_id: int, device: torch.device, appended: list[list[int]] | None = None
+) -> dict[str, torch.Tensor]:
+    """Right-padded ``input_ids``, ``attention_mask`` and (when the tokenizer makes them)
+    ``token_type_ids``; ``appended`` tokens (an answer fed under teacher forcing) follow each record's own."""
+    appended = appended or [[] for _ in records]
+    width = max(len(record) + len(extra) for record, extra in zip(records, appended))
     ids = torch.full((len(records), width), pad_token_id, dtype=torch.long)
     mask = torch.zeros((len(records), width), dtype=torch.long)
     types = torch.zeros((len(records), width), dtype=torch.long)
-    for row, record in enumerate(records):
-        ids[row, : len(record)] = torch.tensor(record.input_ids)
-        mask[row, : len(record)] = 1
+    for row, (record, extra) in enumerate(zip(records, appended)):
+        length = len(record) + len(extra)
+        ids[row, :length] = torch.tensor(record.input_ids + extra)
+        mask[row, :length] = 1
         if record.token_type_ids is not None:
             types[row, : len(record)] = torch.tensor(record.token_type_ids)
+            types[row, len(record) : length] = record.token_type_ids[-1]
     batch = {"input_ids": ids, "attention_mask": mask}
     if records[0].token_type_ids is not None:
         batch["token_type_ids"] = types

@@ -15,14 +15,14 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from .composites import CP_LRP
 from .encoding import Encoded, check_prompt, encode, length_batches
-from .errors import LRPError
+from .errors import LRPError, TargetError
 from .explanation import Explanation
 from .forward import Forward
 from .loading import is_causal_lm, load_model, resolve_dtype
 from .methods import METHODS, resolve_method
 from .prediction import Prediction, predict
 from .self_check import check_conservation
-from .targets import Target, Targets, per_text
+from .targets import MISSING, Target, Targets, per_text
 from .words import words
 
 __all__ = ["METHODS", "Explainer"]  # METHODS: callers above the engine import the registry from here
@@ -36,6 +36,8 @@ class Explainer:
 
     Methods: ``cp-lrp`` (default; AH + LN + identity rules), ``attnlrp``, ``gxi`` (Gradient x Input)
     and ``ig`` (Integrated Gradients from the zero embedding, ``ig_steps`` Gauss-Legendre points).
+    ``prompt`` places each text at ``{text}``; ``chat_template`` wraps that in the tokenizer's chat
+    template; ``checkpointing`` recomputes each layer in the backward pass (same relevance, less memory).
     """
 
     def __init__(
@@ -48,6 +50,8 @@ class Explainer:
         batch_size: int = 16,
         ig_steps: int = 50,
         prompt: str | None = None,
+        chat_template: bool = False,
+        checkpointing: bool = False,
         self_check: bool = True,
     ) -> None:
         chosen = resolve_method(method)
@@ -60,10 +64,11 @@ class Explainer:
         self.model, self.tokenizer, self.method = model.eval(), tokenizer, method
         self.composite, self.attributor = chosen.composite, chosen.with_steps(ig_steps).attributor
         self.max_length, self.batch_size, self.ig_steps, self.prompt = max_length, batch_size, ig_steps, prompt
+        self.chat_template, self.checkpointing = chat_template, checkpointing
         self.causal_lm = is_causal_lm(model)
         self.targets = Targets.of(model.config, tokenizer, self.causal_lm)
         self._needs_self_check = self_check and self.composite is CP_LRP
-        self.forward = Forward(model, tokenizer, self.causal_lm)
+        self.forward = Forward(model, tokenizer, self.causal_lm, checkpointing)
 
     @classmethod
     def from_pretrained(
@@ -104,35 +109,62 @@ class Explainer:
             for row, text in enumerate(column):
                 if not isinstance(text, str) or not text.strip():
                     raise LRPError(f"{name} {row} is empty or not a string: {text!r}")
-        return encode(self.tokenizer, texts, self.max_length, self.prompt, pairs)
+        return encode(self.tokenizer, texts, self.max_length, self.prompt, pairs, self.chat_template)
 
     def explain(
-        self, texts: Sequence[str], targets: Target | Sequence[Target] = None, *, pairs: Sequence[str] | None = None
+        self,
+        texts: Sequence[str],
+        targets: Target | Sequence[Target] = None,
+        *,
+        contrast: Target | Sequence[Target] = None,
+        pairs: Sequence[str] | None = None,
     ) -> list[Explanation]:
         """Explain each text (or text pair) for its target: the predicted class (``None``), a class
-        index or label name, or for causal LMs a next token (``" Yes"``) or token id. One target or
-        one per text."""
-        return self.explain_encoded(self.encode(texts, pairs), targets)
+        index or label name, or for causal LMs a next token (``" Yes"``), a token id or a
+        continuation of several tokens (its tokens' logits summed under teacher forcing). With a
+        ``contrast`` (named the same ways) the explained quantity is the target's logit minus the
+        contrast's (``" Yes"`` against ``" No"``; a binary classifier's log-odds). One target and
+        contrast for all texts, or one per text."""
+        return self.explain_encoded(self.encode(texts, pairs), targets, contrast)
 
     def explain_encoded(
-        self, records: Sequence[Encoded], targets: Target | Sequence[Target] = None
+        self,
+        records: Sequence[Encoded],
+        targets: Target | Sequence[Target] = None,
+        contrast: Target | Sequence[Target] = None,
     ) -> list[Explanation]:
-        """Explain already tokenised texts (from :meth:`encode`), in batches of similar length."""
+        """Explain already tokenised texts (from :meth:`encode`), in batches of similar length. A
+        contrast doubles the rows of a batch (each side is explained on its own, then subtracted)."""
         records = list(records)
-        per_record = per_text(targets, len(records))
+        per_record, contrasts = per_text(targets, len(records)), per_text(contrast, len(records))
+        _check_contrasts(per_record, contrasts)
         if self._needs_self_check and records:
-            check_conservation(self.model, lambda: self._explain_batch([records[0]], [None])[0])
+            check_conservation(self.model, lambda: self._explain_batch([records[0]], [None], [None])[0])
             self._needs_self_check = False
         results: list[Explanation | None] = [None] * len(records)
-        for rows in length_batches([len(r) for r in records], self.batch_size):
-            batch = self._explain_batch([records[row] for row in rows], [per_record[row] for row in rows])
+        sides = 2 if any(c is not None for c in contrasts) else 1
+        for rows in length_batches([len(r) for r in records], max(1, self.batch_size // sides)):
+            batch = self._explain_batch(
+                [records[row] for row in rows], [per_record[row] for row in rows], [contrasts[row] for row in rows]
+            )
             for row, explanation in zip(rows, batch):
                 results[row] = explanation
         return results
 
-    def predict(self, records: Sequence[Encoded], targets: Sequence[int]) -> Prediction:
-        """Plain forward passes (no relevance): what counterfactual reruns and perturbation curves need."""
-        return predict(self.forward, records, targets, self.batch_size)
+    def predict(
+        self,
+        records: Sequence[Encoded],
+        targets: Target | Sequence[Target],
+        contrast: Target | Sequence[Target] = None,
+    ) -> Prediction:
+        """Plain forward passes (no relevance) scored for the explained quantity: what counterfactual
+        reruns and perturbation curves need."""
+        records = list(records)
+        per_record, contrasts = per_text(targets, len(records)), per_text(contrast, len(records))
+        _check_contrasts(per_record, contrasts)
+        answers = [self.targets.answer(t) for t in per_record]
+        against = [None if c is None else self.targets.answer(c) for c in contrasts]
+        return predict(self.forward, records, answers, against, self.batch_size)
 
     def with_method(self, method: str) -> "Explainer":
         """The same model and settings explained by another method (the model is shared, not copied)."""
@@ -144,52 +176,96 @@ class Explainer:
             batch_size=self.batch_size,
             ig_steps=self.ig_steps,
             prompt=self.prompt,
+            chat_template=self.chat_template,
+            checkpointing=self.checkpointing,
         )
 
-    def label_name(self, index: int) -> str:
-        """A class's label from the model config, or for causal LMs the token's text."""
+    def label_name(self, ids: int | Sequence[int]) -> str:
+        """A class's label from the model config, or for causal LMs the text of the tokens."""
+        ids = [ids] if isinstance(ids, int) else list(ids)
         if self.causal_lm:
-            return self.tokenizer.decode([index])
-        return str(self.model.config.id2label.get(index, index))
+            return self.tokenizer.decode(ids)
+        return str(self.model.config.id2label.get(ids[0], ids[0]))
 
-    def _explain_batch(self, records: list[Encoded], targets: list[Target]) -> list[Explanation]:
-        inputs = self.forward.inputs(records)
-        attribution = self.attributor.attribute(
-            self.forward, self.composite, inputs, lambda logits: self.targets.resolve(targets, logits), self.batch_size
-        )
-        relevance = (attribution.relevance * inputs["attention_mask"].float()).detach().cpu().numpy()
-        logits, chosen = attribution.logits, attribution.targets
+    def _explain_batch(self, records: list[Encoded], targets: list[Target], contrasts: list[Target]) -> list[Explanation]:
+        """One row per record for its target, then one per record that has a contrast."""
+        sides = [(row, self.targets.answer(target)) for row, target in enumerate(targets)]
+        against = {}
+        for row, contrast in enumerate(contrasts):
+            if contrast is not None:
+                against[row] = len(sides)
+                sides.append((row, self.targets.answer(contrast)))
+        batch = self.forward.batch([records[row] for row, _ in sides], [answer for _, answer in sides])
+        attribution = self.attributor.attribute(self.forward, self.composite, batch, self.batch_size)
+        relevance = (attribution.relevance * batch.inputs["attention_mask"].float()).detach().cpu().numpy()
         return [
-            self._explanation(record, relevance[row, : len(record)], logits[row], int(chosen[row]))
+            self._explanation(record, relevance, attribution, row, against.get(row))
             for row, record in enumerate(records)
         ]
 
-    def _explanation(self, record: Encoded, relevance: np.ndarray, logits: torch.Tensor, target: int) -> Explanation:
-        merged = words(record, relevance)
+    def _explanation(
+        self, record: Encoded, relevance: np.ndarray, attribution, row: int, contrast_row: int | None
+    ) -> Explanation:
+        """Row ``row``'s relevance, minus that of its contrast's row; each side's fed answer tokens
+        follow the text's own (the contrast's negated: they carry its subtraction)."""
+        length = len(record)
+        target_ids = _ids(attribution.ids[row])
+        own = relevance[row, : length + len(target_ids) - 1]
+        parts, answer_ids, answer = [own], list(target_ids[:-1]), ["target"] * (len(target_ids) - 1)
+        contrast_ids, contrast_logit = None, None
+        if contrast_row is not None:
+            contrast_ids = _ids(attribution.ids[contrast_row])
+            against = relevance[contrast_row, : length + len(contrast_ids) - 1]
+            parts = [own[:length] - against[:length], own[length:], -against[length:]]
+            answer_ids += contrast_ids[:-1]
+            answer += ["contrast"] * (len(contrast_ids) - 1)
+            contrast_logit = float(attribution.scores[contrast_row])
+        combined = np.concatenate(parts)
+        merged = words(record, combined[:length])
+        logits = attribution.logits[row, 0]
         prediction = int(logits.argmax())
+        fed = len(answer_ids)
         return Explanation(
             text=record.text,
             text_pair=record.text_pair,
             method=self.method,
-            tokens=self.tokenizer.convert_ids_to_tokens(record.input_ids),
-            token_ids=record.input_ids,
-            char_start=record.char_start,
-            char_end=record.char_end,
-            is_special=record.is_special,
-            is_template=record.is_template,
-            segment=record.segment,
-            word_index=record.word_ids,
-            relevance=relevance,
+            tokens=self.tokenizer.convert_ids_to_tokens(record.input_ids + answer_ids),
+            token_ids=record.input_ids + answer_ids,
+            char_start=record.char_start + [None] * fed,
+            char_end=record.char_end + [None] * fed,
+            is_special=record.is_special + [False] * fed,
+            is_template=record.is_template + [False] * fed,
+            segment=record.segment + [None] * fed,
+            answer=[None] * length + answer,
+            word_index=record.word_ids + [None] * fed,
+            relevance=combined,
             words=merged.text,
             word_segment=merged.segment,
             word_char_start=merged.char_start,
             word_char_end=merged.char_end,
             word_relevance=merged.relevance,
-            target=target,
-            target_label=self.label_name(target),
-            target_logit=float(logits[target]),
+            target=target_ids[0],
+            target_label=self.label_name(target_ids),
+            target_logit=float(attribution.scores[row]),
+            target_relevance_sum=float(own.astype(np.float64).sum()),
+            contrast=None if contrast_ids is None else contrast_ids[0],
+            contrast_label=None if contrast_ids is None else self.label_name(contrast_ids),
+            contrast_logit=contrast_logit,
             prediction=prediction,
             prediction_label=self.label_name(prediction),
             probabilities=None if self.causal_lm else torch.softmax(logits, -1).tolist(),
             truncated=record.truncated,
         )
+
+
+def _ids(read: torch.Tensor) -> list[int]:
+    """The output ids one row's answer summed (its reads, without the unused ones)."""
+    return [int(i) for i in read.tolist() if i != MISSING]
+
+
+def _check_contrasts(targets: list[Target], contrasts: list[Target]) -> None:
+    for target, contrast in zip(targets, contrasts):
+        if contrast is not None and target is None:
+            raise TargetError("a contrast needs a target: the predicted class minus a contrast changes meaning per text")
+        if contrast is not None and contrast == target:
+            raise TargetError(f"the contrast {contrast!r} is the target itself: their difference is zero")

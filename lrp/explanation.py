@@ -9,14 +9,21 @@ import numpy as np
 
 @dataclass
 class Explanation:
-    """Relevance of every token of one text for one target logit.
+    """Relevance of every token of one text for one explained quantity.
+
+    The quantity is ``explained = target_logit - contrast_logit`` (``target_logit`` without a
+    contrast), where each side's logit is a class's or a next token's logit, or for a continuation of
+    several tokens the sum of its tokens' logits under teacher forcing (``targets``).
 
     ``relevance`` holds one float32 per token (specials included, padding never present); tokens of
-    a prompt template are marked ``is_template`` and have no character offsets; offsets index into
-    the token's own text (``segment`` 0: ``text``, 1: ``text_pair``);
-    ``word_relevance`` sums the subwords of each word (relevance is additive). Conservation:
-    ``relevance_sum + conservation_gap == target_logit``; the gap is what biases absorbed (for
-    ``cp-lrp``), the softmax leak (``gxi``, ``attnlrp``) or ``F(baseline)`` plus quadrature error (``ig``).
+    a prompt or chat template are marked ``is_template`` and have no character offsets; offsets index
+    into the token's own text (``segment`` 0: ``text``, 1: ``text_pair``). A continuation's tokens fed
+    under teacher forcing follow the text's tokens, marked ``answer`` ("target" or "contrast"; the
+    contrast's carry the sign of its subtraction). ``word_relevance`` sums the subwords of each word
+    (relevance is additive). Conservation: ``relevance_sum + conservation_gap == explained``; the gap
+    is what biases absorbed (for ``cp-lrp``), the softmax leak (``gxi``, ``attnlrp``) or
+    ``F(baseline)`` plus quadrature error (``ig``). ``target_relevance_sum`` is the relevance of the
+    target's logit alone, so that a contrast's share can be compared with the target's.
     """
 
     text: str
@@ -28,7 +35,8 @@ class Explanation:
     char_end: list[int | None]
     is_special: list[bool]
     is_template: list[bool]
-    segment: list[int | None]  # 0: token of ``text``, 1: of ``text_pair``; None: special or template
+    segment: list[int | None]  # 0: token of ``text``, 1: of ``text_pair``; None: special, template or answer
+    answer: list[str | None]  # "target" or "contrast" for a continuation's fed tokens; None for the input's
     word_index: list[int | None]
     relevance: np.ndarray
     words: list[str]
@@ -39,18 +47,24 @@ class Explanation:
     target: int
     target_label: str
     target_logit: float
+    target_relevance_sum: float
+    contrast: int | None
+    contrast_label: str | None
+    contrast_logit: float | None
     prediction: int
     prediction_label: str
     probabilities: list[float] | None  # class probabilities (classifiers); None for causal LMs
     truncated: bool
+    explained: float = field(init=False)
     relevance_sum: float = field(init=False)
     conservation_gap: float = field(init=False)
 
     def __post_init__(self) -> None:
         self.relevance = np.asarray(self.relevance, dtype=np.float32)
         self.word_relevance = np.asarray(self.word_relevance, dtype=np.float32)
+        self.explained = self.target_logit - (self.contrast_logit or 0.0)
         self.relevance_sum = float(self.relevance.astype(np.float64).sum())
-        self.conservation_gap = self.target_logit - self.relevance_sum
+        self.conservation_gap = self.explained - self.relevance_sum
 
     def record(self) -> dict:
         """A plain dict (lists instead of arrays), ready for JSON or DataFrames."""

@@ -8,7 +8,9 @@ squared output change, AU-MSE, lower is better). A random order is the baseline 
 
 Differences from the paper's code, on purpose: only the text's own tokens are replaced (special
 and prompt-template tokens stay, as the model always sees them), and accuracy is agreement with the
-explained target (the predicted class unless the scan fixed one), since datasets need no labels.
+explained target (the predicted class unless the scan fixed one; the likelier side when a contrast
+is set), since datasets need no labels; the output whose change pruning measures is the explained
+quantity itself when a contrast or a causal LM's answer is explained (a classifier's logits otherwise).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from transformers import PreTrainedTokenizerBase
 from .encoding import Encoded
 from .errors import LRPError
 from .explainer import Explainer
+from .targets import Target
 
 FRACTIONS = tuple(float(f) for f in np.linspace(0.0, 1.0, 11))
 RANDOM = "random"
@@ -70,18 +73,21 @@ def perturbable(record: Encoded) -> np.ndarray:
 def perturbation_curves(
     explainers: Mapping[str, Explainer],
     records: Sequence[Encoded],
-    targets: Sequence[int],
+    targets: Sequence[Target],
     seeds: Sequence[int],
     replacement_id: int,
     fractions: Sequence[float] = FRACTIONS,
+    contrasts: Sequence[Target] | None = None,
 ) -> dict[str, Curves]:
-    """Curves for each explainer's method, and for a random order seeded per record by ``seeds``.
+    """Curves for each explainer's method, and for a random order seeded per record by ``seeds``,
+    for the quantity each record's explanation explains (its target, minus its contrast if given).
 
     The explainers share one model (see :meth:`Explainer.with_method`); every record needs at least
     one perturbable token. All perturbed inputs of a record have its length, so they batch without
     padding, and inputs that two methods share (everything replaced, nothing replaced) run once.
     """
-    records, targets = list(records), [int(t) for t in targets]
+    records, targets = list(records), list(targets)
+    contrasts = [None] * len(records) if contrasts is None else list(contrasts)
     if not records:
         empty = np.zeros((0, len(fractions)))
         return {method: Curves(empty, empty, empty) for method in [*explainers, RANDOM]}
@@ -89,7 +95,9 @@ def perturbation_curves(
     for row, found in enumerate(positions):
         if not len(found):
             raise LRPError(f"record {row} has no token of its own text to perturb")
-    orders = {method: _ranked(explainer, records, targets, positions) for method, explainer in explainers.items()}
+    orders = {
+        method: _ranked(explainer, records, targets, contrasts, positions) for method, explainer in explainers.items()
+    }
     randoms = [np.random.default_rng(seed).permutation(found) for seed, found in zip(seeds, positions)]
     orders[RANDOM] = [(order, order) for order in randoms]
 
@@ -108,24 +116,24 @@ def perturbation_curves(
             )
     variants = [replace(records[row], input_ids=list(ids)) for row, ids in unique]
     scorer = next(iter(explainers.values()))
-    scored = scorer.predict(variants, [targets[row] for row, _ in unique])
+    scored = scorer.predict(variants, [targets[row] for row, _ in unique], [contrasts[row] for row, _ in unique])
     original = scored.outputs[: len(records)]
     curves = {}
     for method, per_record in slots.items():
         kept = np.array([slot for slot, _ in per_record])
         pruned = np.array([slot for _, slot in per_record])
         curves[method] = Curves(
-            accuracy=(scored.prediction[kept] == np.asarray(targets)[:, None]).astype(float),
+            accuracy=scored.agrees[kept].astype(float),
             probability=scored.probability[kept],
             mse=((scored.outputs[pruned] - original[:, None, :]) ** 2).sum(-1),
         )
     return curves
 
 
-def _ranked(explainer: Explainer, records, targets, positions) -> list[tuple[np.ndarray, np.ndarray]]:
+def _ranked(explainer: Explainer, records, targets, contrasts, positions) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per record: positions by relevance, highest first, and by |relevance|, lowest first (ties in order)."""
     ranked = []
-    for explanation, found in zip(explainer.explain_encoded(records, targets), positions):
+    for explanation, found in zip(explainer.explain_encoded(records, targets, contrasts), positions):
         relevance = explanation.relevance[found].astype(np.float64)
         ranked.append(
             (found[np.argsort(-relevance, kind="stable")], found[np.argsort(np.abs(relevance), kind="stable")])

@@ -1,39 +1,76 @@
-"""A model's forward pass as attribution sees it: tokenised records in, one row of logits per text out."""
+"""A model's forward pass as attribution sees it: tokenised records and their answers in, the logits
+each answer reads out."""
 
 from __future__ import annotations
 
 import inspect
+from contextlib import nullcontext
+from dataclasses import dataclass
 
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from .checkpointing import checkpointable_layers, checkpointed
 from .encoding import Encoded, collate
 from .errors import LRPError
+from .targets import Answer
 
 MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
+@dataclass(frozen=True)
+class Batch:
+    """Padded model inputs, one row per (record, answer), and the positions whose logits each row's
+    answer reads (causal LMs: the record's last token and each token fed after it)."""
+
+    inputs: dict[str, torch.Tensor]
+    reads: torch.Tensor  # (rows, reads) token positions
+    answers: list[Answer]
+
+    def repeated(self, times: int) -> "Batch":
+        """The same rows ``times`` over (Integrated Gradients' points on the path)."""
+        inputs = {key: value.repeat(times, 1) for key, value in self.inputs.items()}
+        return Batch(inputs, self.reads.repeat(times, 1), self.answers * times)
+
+
 class Forward:
-    """Pads records into a batch the model accepts and returns the logits every method explains."""
+    """Pads records into a batch the model accepts and returns the logits every method explains.
 
-    def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, causal_lm: bool) -> None:
+    With ``checkpointing`` a pass that records gradients keeps only each layer's input and
+    recomputes the rest during the backward pass (under the same rules): memory for time."""
+
+    def __init__(
+        self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, causal_lm: bool, checkpointing: bool = False
+    ) -> None:
         ensure_padding(model, tokenizer)
-        self.model, self.tokenizer, self.causal_lm = model, tokenizer, causal_lm
+        self.model, self.tokenizer, self.causal_lm, self.checkpointing = model, tokenizer, causal_lm, checkpointing
         self._accepted = set(inspect.signature(model.forward).parameters) & set(MODEL_INPUTS)
+        if checkpointing:
+            checkpointable_layers(model)  # refuses a model without them now, not at its first batch
 
-    def inputs(self, records: list[Encoded]) -> dict[str, torch.Tensor]:
-        """Right-padded tensors on the model's device, only those its ``forward`` takes."""
-        batch = collate(records, self.tokenizer.pad_token_id, self.model.device)
-        return {key: value for key, value in batch.items() if key in self._accepted}
+    def batch(self, records: list[Encoded], answers: list[Answer]) -> Batch:
+        """Right-padded tensors on the model's device (only those its ``forward`` takes), with each
+        answer's fed tokens appended to its record."""
+        if not self.causal_lm and any(len(answer.ids) > 1 for answer in answers):
+            raise LRPError("an answer of several outputs needs a causal LM")
+        inputs = collate(records, self.tokenizer.pad_token_id, self.model.device, [a.fed for a in answers])
+        width = max(answer.reads for answer in answers)
+        reads = torch.tensor(
+            [[len(record) - 1 + min(j, len(answer.fed)) for j in range(width)] for record, answer in zip(records, answers)]
+        )
+        return Batch({key: value for key, value in inputs.items() if key in self._accepted}, reads, answers)
 
-    def logits(self, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
-        """(batch, classes) for classifiers; (batch, vocab) at each text's last token for causal LMs."""
-        if not self.causal_lm:
-            return self.model(**inputs).logits
-        last = inputs["attention_mask"].sum(-1) - 1
-        positions, index = torch.unique(last, return_inverse=True)
-        logits = self.model(**inputs, logits_to_keep=positions).logits
-        return logits[torch.arange(len(last), device=logits.device), index]
+    def logits(self, batch: Batch) -> torch.Tensor:
+        """(rows, reads, outputs): a classifier's logits (one read), or a causal LM's next-token
+        logits at each read position."""
+        recording = self.checkpointing and torch.is_grad_enabled()
+        with checkpointed(self.model) if recording else nullcontext():
+            if not self.causal_lm:
+                return self.model(**batch.inputs).logits[:, None, :]
+            reads = batch.reads.to(self.model.device)
+            positions, index = torch.unique(reads, return_inverse=True)
+            logits = self.model(**batch.inputs, use_cache=False, logits_to_keep=positions).logits
+            return logits[torch.arange(len(reads), device=logits.device)[:, None], index]
 
 
 def ensure_padding(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> None:

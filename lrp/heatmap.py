@@ -51,8 +51,11 @@ def heatmap(explanation: Explanation, top: int = 5) -> Group:
         for segment, text in enumerate((explanation.text, explanation.text_pair))
         if text is not None
     ]
+    explained = f"target {explanation.target_label!r} (logit {explanation.target_logit:+.4f})"
+    if explanation.contrast_label is not None:
+        explained += f" - contrast {explanation.contrast_label!r} (logit {explanation.contrast_logit:+.4f})"
     summary = Text(
-        f"target {explanation.target_label!r} (logit {explanation.target_logit:+.4f}) | "
+        f"{explained} | "
         f"relevance sum {explanation.relevance_sum:+.4f} | gap {explanation.conservation_gap:+.2e} | "
         f"{explanation.method}" + (" | truncated" if explanation.truncated else ""),
         style="dim",

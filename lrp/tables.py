@@ -28,6 +28,7 @@ TOKENS = pa.schema(
         ("is_special", pa.bool_()),
         ("is_template", pa.bool_()),
         ("segment", pa.int8()),
+        ("answer", pa.string()),  # "target" / "contrast": a continuation's token fed under teacher forcing
     ]
 )
 WORDS = pa.schema(
@@ -58,6 +59,11 @@ EXAMPLES = pa.schema(
         ("conservation_gap", pa.float64()),
         ("num_tokens", pa.int32()),
         ("truncated", pa.bool_()),
+        ("contrast", pa.int64()),
+        ("contrast_label", pa.string()),
+        ("contrast_logit", pa.float64()),
+        ("explained", pa.float64()),  # target_logit - contrast_logit (target_logit without a contrast)
+        ("target_relevance_sum", pa.float64()),  # the relevance of target_logit alone
     ]
 )
 ERRORS = pa.schema([("example_id", pa.string()), ("kind", pa.string()), ("message", pa.string())])
@@ -101,6 +107,7 @@ def _tokens(ids: list[str], explanations: list[Explanation]) -> pa.Table:
         columns["is_special"] += e.is_special
         columns["is_template"] += e.is_template
         columns["segment"] += e.segment
+        columns["answer"] += e.answer
     relevance = [e.relevance for e in explanations]
     columns["relevance"] = np.concatenate(relevance) if relevance else np.zeros(0, np.float32)
     return pa.table(columns, schema=TOKENS)
@@ -139,6 +146,11 @@ def _examples(ids: list[str], labels: list[str | None], explanations: list[Expla
             "conservation_gap": e.conservation_gap,
             "num_tokens": len(e.tokens),
             "truncated": e.truncated,
+            "contrast": e.contrast,
+            "contrast_label": e.contrast_label,
+            "contrast_logit": e.contrast_logit,
+            "explained": e.explained,
+            "target_relevance_sum": e.target_relevance_sum,
         }
         for example_id, label, e in zip(ids, labels, explanations)
     ]

@@ -1,6 +1,12 @@
-"""Targets: which output is explained, named as a class index, a label or (causal LMs) a next token.
+"""What is explained: a target, and optionally a contrast that is subtracted from it.
 
-One place for the rules, so that a scan's config check and the explainer refuse the same targets
+Each side is an ``Answer``: a class (index or label name), a causal LM's next token (``" Yes"``), or a
+causal LM's continuation of several tokens. A continuation's score is the sum of its tokens' logits
+under teacher forcing: the tokens before the last are appended to the input, and token ``j`` of the
+answer is read at the position before it. The explained quantity is
+``score(target) - score(contrast)`` (``score(target)`` without a contrast).
+
+One place for these rules, so that a scan's config check and the explainer refuse the same targets
 with the same message.
 """
 
@@ -15,6 +21,25 @@ from transformers import PretrainedConfig, PreTrainedTokenizerBase
 from .errors import TargetError
 
 Target = int | str | None
+MISSING = -1  # an unused read of an answer shorter than the longest in its batch
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One side of the explained quantity: the output ids it sums (one class or token, or a causal
+    LM's continuation); empty for the predicted output, which is resolved from the logits."""
+
+    ids: tuple[int, ...] = ()
+
+    @property
+    def fed(self) -> list[int]:
+        """The tokens appended to the input under teacher forcing: all but the last."""
+        return list(self.ids[:-1])
+
+    @property
+    def reads(self) -> int:
+        """How many positions' logits the answer reads (one for a class or a single token)."""
+        return max(len(self.ids), 1)
 
 
 @dataclass(frozen=True)
@@ -29,26 +54,57 @@ class Targets:
     def of(cls, config: PretrainedConfig, tokenizer: PreTrainedTokenizerBase, causal_lm: bool) -> "Targets":
         return cls(tokenizer, {str(k): int(v) for k, v in (config.label2id or {}).items()}, causal_lm)
 
-    def id(self, target: int | str, outputs: int | None = None) -> int:
-        """The output id ``target`` names; a class index is range-checked when ``outputs`` is known."""
+    def answer(self, target: Target, outputs: int | None = None) -> Answer:
+        """The answer ``target`` names: ``None`` (the prediction), a class index or label, or for
+        causal LMs a token id or a text of one or more tokens; an index is range-checked when the
+        number of ``outputs`` is known."""
+        if target is None:
+            return Answer()
         if isinstance(target, str) and self.causal_lm:
             ids = self.tokenizer.encode(target, add_special_tokens=False)
-            if len(ids) != 1:
-                raise TargetError(f"target {target!r} is {len(ids)} tokens for this tokenizer; give exactly one token")
-            return ids[0]
+            if not ids:
+                raise TargetError(f"target {target!r} is no token for this tokenizer")
+            return Answer(tuple(ids))
         if isinstance(target, str):
             if target not in self.label2id:
                 raise TargetError(f"target label {target!r} is not one of {sorted(self.label2id)}")
-            return self.label2id[target]
-        if outputs is not None and not 0 <= int(target) < outputs:
+            return Answer((self.label2id[target],))
+        if isinstance(target, bool) or not isinstance(target, int):
+            raise TargetError(f"target {target!r} must be a class index, a label or a token")
+        if outputs is not None and not 0 <= target < outputs:
             raise TargetError(f"target {target} is out of range: the model has {outputs} outputs")
-        return int(target)
+        return Answer((int(target),))
 
-    def resolve(self, targets: Sequence[Target], logits: torch.Tensor) -> torch.Tensor:
-        """One output id per row: the named target, or the prediction where it is ``None``."""
-        predicted = logits.argmax(-1)
-        resolved = [int(p) if t is None else self.id(t, logits.shape[-1]) for t, p in zip(targets, predicted)]
-        return torch.tensor(resolved, device=logits.device)
+    def id(self, target: int | str) -> int:
+        """The first output id ``target`` names (its class, or its first token)."""
+        return self.answer(target).ids[0]
+
+
+def answer_ids(answers: Sequence[Answer], logits: torch.Tensor) -> torch.Tensor:
+    """(rows, reads) output ids read per row, ``MISSING`` past an answer's end; the prediction where
+    an answer is empty. ``logits`` are (rows, reads, outputs)."""
+    rows, reads, outputs = logits.shape
+    ids = torch.full((rows, reads), MISSING, dtype=torch.long)
+    predicted = logits[:, 0].argmax(-1).cpu()
+    for row, answer in enumerate(answers):
+        chosen = answer.ids or (int(predicted[row]),)
+        for output in chosen:
+            if not 0 <= output < outputs:
+                raise TargetError(f"target {output} is out of range: the model has {outputs} outputs")
+        ids[row, : len(chosen)] = torch.tensor(chosen)
+    return ids.to(logits.device)
+
+
+def answer_scores(logits: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+    """Per row, the sum of the logits of its answer's ids (the explained score of one side)."""
+    read = ids != MISSING
+    picked = logits.gather(2, ids.clamp(min=0)[..., None]).squeeze(-1)
+    return (picked * read).sum(-1)
+
+
+def answer_log_probabilities(logits: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+    """Per row, the log-probability of its answer (a continuation's is the product under teacher forcing)."""
+    return answer_scores(torch.log_softmax(logits.float(), -1), ids)
 
 
 def per_text(targets: Target | Sequence[Target], count: int) -> list[Target]:

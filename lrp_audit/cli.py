@@ -135,11 +135,24 @@ def explain(
     method: Annotated[str, typer.Option(help=f"Attribution method: {', '.join(METHODS)}.")] = "cp-lrp",
     target: Annotated[
         str | None,
-        typer.Option(help="Class index or label name; for causal LMs a next token such as ' Yes'. Default: predicted."),
+        typer.Option(
+            help="Class index or label name; for causal LMs a next token (' Yes') or a continuation of several "
+            "tokens (its logits summed under teacher forcing). Default: predicted."
+        ),
+    ] = None,
+    contrast: Annotated[
+        str | None,
+        typer.Option(help="Subtracted from the target: --target ' Yes' --contrast ' No' explains logit(Yes) - logit(No)."),
     ] = None,
     prompt: Annotated[
         str | None, typer.Option(help="Template with {text} for causal LMs, e.g. 'Profile: {text} Hire? Answer:'.")
     ] = None,
+    chat_template: Annotated[
+        bool, typer.Option(help="Wrap the prompt in the tokenizer's chat template (chat models).")
+    ] = False,
+    checkpointing: Annotated[
+        bool, typer.Option(help="Recompute each layer in the backward pass: long inputs in less memory, same relevance.")
+    ] = False,
     dtype: Annotated[str, typer.Option(help="float32, or bfloat16 (GPU). float16 is refused.")] = "float32",
     device: Annotated[str | None, typer.Option(help="torch device, e.g. cuda:0. Default: cpu.")] = None,
     max_length: Annotated[int, typer.Option(min=2, help="Longer texts are truncated (and marked so).")] = 512,
@@ -174,7 +187,7 @@ def explain(
     else:
         check_output(output)
     texts = list(texts or bundled_sentences())
-    parsed_target: int | str | None = int(target) if target is not None and target.lstrip("-").isdigit() else target
+    parsed_target, parsed_contrast = _target(target), _target(contrast)
     try:
         if model is None:
             model, num_labels = str(bundled_model_path()), num_labels or 2
@@ -196,8 +209,10 @@ def explain(
             max_length=max_length,
             ig_steps=ig_steps,
             prompt=prompt,
+            chat_template=chat_template,
+            checkpointing=checkpointing,
         )
-        explanations = explainer.explain(texts, parsed_target)
+        explanations = explainer.explain(texts, parsed_target, contrast=parsed_contrast)
     except LRPError as error:
         fail(str(error))
     if output_format is Format.heatmap:
@@ -211,6 +226,11 @@ def explain(
         for table, rows in to_tables(explanations).items():
             write_atomic(rows, shard_path(output, table, "explain"))
         stderr.print(f"wrote {len(explanations)} explanations to {output}/ (tokens, words, examples, errors)")
+
+
+def _target(value: str | None) -> int | str | None:
+    """A class index as a number; a label or a causal LM's answer as text."""
+    return int(value) if value is not None and value.lstrip("-").isdigit() else value
 
 
 RunDir = Annotated[Path, typer.Argument(help="A scan's run folder, such as runs/scan-0123456789ab.")]

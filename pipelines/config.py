@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from lrp_audit.audits.settings import AuditSettings, EvaluationSettings
 from lrp_audit.lrp.encoding import check_prompt
@@ -57,10 +65,13 @@ class DatasetSection(Section):
 class AttributionSection(Section):
     method: str = "cp-lrp"
     target: int | str | None = None
+    contrast: int | str | None = Field(default=None, description="Subtracted from the target: logit(target) - logit(contrast).")
     prompt: str | None = None
+    chat_template: bool = Field(default=False, description="Wrap the prompt in the tokenizer's chat template.")
     max_length: int = Field(default=512, ge=2)
     batch_size: int = Field(default=16, ge=1)
     ig_steps: int = Field(default=50, ge=1)
+    checkpointing: bool = Field(default=False, description="Recompute each layer in the backward pass: less memory.")
 
     @field_validator("method")
     @classmethod
@@ -72,6 +83,16 @@ class AttributionSection(Section):
     @classmethod
     def _one_slot(cls, value: str | None) -> str | None:
         check_prompt(value)
+        return value
+
+    @field_validator("contrast")
+    @classmethod
+    def _against_a_target(cls, value: int | str | None, info: ValidationInfo) -> int | str | None:
+        target = info.data.get("target")  # validated first: declared before
+        if value is not None and target is None:
+            raise ValueError("needs a target to be subtracted from: set attribution.target too")
+        if value is not None and value == target:
+            raise ValueError("is the target itself: their difference would be zero")
         return value
 
 
@@ -100,19 +121,27 @@ class ScanConfig(Section):
 
     @model_validator(mode="after")
     def _pair_or_prompt(self) -> "ScanConfig":
-        if self.dataset.text_pair_column is not None and self.attribution.prompt is not None:
-            raise ValueError("dataset.text_pair_column and attribution.prompt cannot be combined")
+        attribution = self.attribution
+        if self.dataset.text_pair_column is not None and (attribution.prompt is not None or attribution.chat_template):
+            raise ValueError("dataset.text_pair_column and attribution.prompt or chat_template cannot be combined")
         return self
 
     def identity(self) -> dict[str, Any]:
-        """What defines the scan's result: everything but where it runs and how it is audited and evaluated."""
-        return self.model_dump(
+        """What defines the scan's result: everything but where it runs, how it is audited and
+        evaluated, and checkpointing (the same relevance for less memory). Options at their default
+        are left out, so that a run made before they existed keeps its identity."""
+        identity = self.model_dump(
             exclude={
                 "runtime": {"ray_address", "num_workers", "output_dir", "run_id"},
+                "attribution": {"checkpointing"},
                 "audit": True,
                 "evaluation": True,
             }
         )
+        for key, default in (("contrast", None), ("chat_template", False)):
+            if identity["attribution"][key] == default:
+                del identity["attribution"][key]
+        return identity
 
     def identity_hash(self) -> str:
         canonical = json.dumps(self.identity(), sort_keys=True, separators=(",", ":"))

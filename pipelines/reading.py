@@ -104,6 +104,7 @@ def tokenize(shard: Shard, config: ScanConfig) -> Tokenized:
             attribution.max_length,
             attribution.prompt,
             [pairs[r] for r in rows] if pairs else None,
+            attribution.chat_template,
         )
 
     try:

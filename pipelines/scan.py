@@ -82,6 +82,7 @@ def _model_facts(config: ScanConfig) -> dict:
     """Checks that the model and tokenizer load (config and tokenizer only, no weights); their hash."""
     from transformers import AutoConfig
 
+    from lrp_audit.lrp.encoding import chat_prompt
     from lrp_audit.lrp.loading import load_tokenizer
     from lrp_audit.lrp.targets import Targets
 
@@ -95,13 +96,20 @@ def _model_facts(config: ScanConfig) -> dict:
         tokenizer = load_tokenizer(section.name, **options)
     except LRPError as error:
         raise ConfigError(f"model.name: {error}") from None
-    target = config.attribution.target
+    attribution = config.attribution
     causal = resolve_task(config.model.task, model_config) == "causal-lm"
-    if target is not None:
+    targets = Targets.of(model_config, tokenizer, causal)
+    outputs = getattr(model_config, "vocab_size", None) if causal else (section.num_labels or model_config.num_labels)
+    for key in ("target", "contrast"):
         try:
-            Targets.of(model_config, tokenizer, causal).id(target)
+            targets.answer(getattr(attribution, key), outputs)
         except TargetError as error:
-            raise ConfigError(f"attribution.target: {error} ({section.name})") from None
+            raise ConfigError(f"attribution.{key}: {error} ({section.name})") from None
+    if attribution.chat_template:
+        try:
+            chat_prompt(tokenizer, attribution.prompt)
+        except LRPError as error:
+            raise ConfigError(f"attribution.chat_template: {error} ({section.name})") from None
     canonical = json.dumps(model_config.to_diff_dict(), sort_keys=True, default=str)
     folder = Path(section.name).expanduser()
     return {
@@ -248,7 +256,12 @@ def _run(
             "limit": config.dataset.limit,
         },
         attribution=_rules(config.attribution.method, config.attribution.ig_steps)
-        | {"target": config.attribution.target, "max_length": config.attribution.max_length},
+        | {
+            "target": config.attribution.target,
+            "contrast": config.attribution.contrast,
+            "chat_template": config.attribution.chat_template or None,
+            "max_length": config.attribution.max_length,
+        },
         versions=_versions(),
         started_at=(previous.started_at if previous else None) or _now(),
         resumed_at=_now() if previous else None,

@@ -67,6 +67,8 @@ def load_explainer(config: ScanConfig, threads: int | None = None) -> Explainer:
         batch_size=attribution.batch_size,
         ig_steps=attribution.ig_steps,
         prompt=attribution.prompt,
+        chat_template=attribution.chat_template,
+        checkpointing=attribution.checkpointing,
     )
 
 
@@ -95,7 +97,8 @@ class ModelWorker:
         """Explain one text as ``attribute`` will (raises what the model or its rules cannot do)."""
         self._check()
         pairs = [PROBE] if self.config.dataset.text_pair_column else None
-        self.explainer.explain([PROBE], self.config.attribution.target, pairs=pairs)
+        attribution = self.config.attribution
+        self.explainer.explain([PROBE], attribution.target, contrast=attribution.contrast, pairs=pairs)
 
     def attribute(self, shard: Tokenized, run_dir: str) -> dict:
         """Explain a tokenised shard and write its four files; returns its counts and this worker."""
@@ -121,10 +124,11 @@ class ModelWorker:
         return {"shard_id": shard_id, **counts, **self.describe()}
 
     def rerun(self, rows: list[dict]) -> dict:
-        """Score texts (counterfactual swaps): the target's probability and the predicted class."""
+        """Score texts (counterfactual swaps) for the scan's explained quantity: the target's
+        probability (against the contrast, if set) and the model's decision."""
         self._check()
         records = self.explainer.encode(*_texts(rows))
-        scored = self.explainer.predict(records, [int(row["target"]) for row in rows])
+        scored = self.explainer.predict(records, self._targets(rows), self.config.attribution.contrast)
         return {"probability": scored.probability.tolist(), "prediction": scored.prediction.tolist()}
 
     def evaluate(self, rows: list[dict], methods: list[str], replacement_id: int) -> dict:
@@ -135,12 +139,14 @@ class ModelWorker:
         explainers = {method: self._with_method(method) for method in methods}
         records = self.explainer.encode(*_texts(rows))
         usable = np.array([len(perturbable(record)) > 0 for record in records])
+        targets = self._targets(rows)
         curves = perturbation_curves(
             explainers,
             [record for record, keep in zip(records, usable) if keep],
-            [row["target"] for row, keep in zip(rows, usable) if keep],
+            [target for target, keep in zip(targets, usable) if keep],
             [row["seed"] for row, keep in zip(rows, usable) if keep],
             replacement_id,
+            contrasts=[self.config.attribution.contrast] * int(usable.sum()),
         )
         columns: dict = {"perturbed": usable.tolist()}
         for method, curve in curves.items():
@@ -149,6 +155,12 @@ class ModelWorker:
                 values[usable] = getattr(curve, name)
                 columns[f"{method}/{name}"] = values
         return columns
+
+    def _targets(self, rows: list[dict]) -> list:
+        """The scan's target where it named one (a continuation is more than the first token the
+        examples table keeps), else each row's explained (predicted) output."""
+        target = self.config.attribution.target
+        return [int(row["target"]) if target is None else target for row in rows]
 
     def _check(self) -> None:
         if self.broken is not None:
@@ -161,16 +173,16 @@ class ModelWorker:
 
     def _explain(self, records, ids):
         """All at once; if that fails, row by row so that one bad row becomes one error."""
-        target = self.config.attribution.target
+        target, contrast = self.config.attribution.target, self.config.attribution.contrast
         try:
-            return self.explainer.explain_encoded(records, target), []
+            return self.explainer.explain_encoded(records, target, contrast), []
         except MODEL_FAILURES:
             raise
         except Exception:
             explanations, errors = [], []
             for record, example_id in zip(records, ids):
                 try:
-                    explanations += self.explainer.explain_encoded([record], target)
+                    explanations += self.explainer.explain_encoded([record], target, contrast)
                 except MODEL_FAILURES:
                     raise
                 except Exception as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -96,11 +97,20 @@ def _run(manifest: Manifest) -> dict:
         "dataset": {key: dataset.get(key) for key in ("name", "config", "split", "limit")},
         "method": manifest.method,
         "target": attribution.target if attribution else None,
+        "explained": explained_quantity(attribution.target, attribution.contrast) if attribution else None,
         "counts": _plain(manifest.counts) or {},
         "started_at": manifest.started_at,
         "ended_at": manifest.ended_at,
         "versions": manifest.versions or {},
     }
+
+
+def explained_quantity(target: int | str | None, contrast: int | str | None) -> str:
+    """The quantity a run explained, as the report names it: ``logit(" Yes") - logit(" No")``."""
+    if target is None:
+        return "logit(predicted class or next token)"
+    explained = f"logit({json.dumps(target)})"
+    return explained if contrast is None else f"{explained} − logit({json.dumps(contrast)})"
 
 
 def _errors(connection) -> dict:
@@ -110,6 +120,7 @@ def _errors(connection) -> dict:
 def _gaps(connection, method: str | None) -> dict:
     gaps = gather.gaps(connection)
     return {
+        "shares": gather.shares(connection),
         "examples": gaps.examples,
         "abs": gaps.abs_quantiles,
         "relative": gaps.relative_quantiles,

@@ -19,31 +19,51 @@ from lrp_audit.audits.database import connect_audited
 
 from .inputs import ReportError
 
-# |gap| / (|target logit| + EPSILON): the relative gap of an example whose logit is zero stays finite.
+# |gap| / (|explained| + EPSILON): the relative gap of an example whose quantity is zero stays finite.
 EPSILON = 1e-6
 BINS = 40
 # Histograms span these quantiles; what lies beyond is counted in the outer bars.
 TAILS = (0.005, 0.995)
+# The explained quantity; runs scanned before contrasts existed explained their target's logit alone.
+QUANTITY = {True: "explained", False: "target_logit"}
 
-GAP_VALUES = """
-    SELECT conservation_gap AS gap, abs(conservation_gap) / (abs(target_logit) + ?) AS relative
-    FROM examples WHERE isfinite(conservation_gap) AND isfinite(target_logit)
-"""
-GAP_STATISTICS = f"""
-    SELECT count(*)::INTEGER, quantile_cont(abs(gap), 0.5), quantile_cont(abs(gap), 0.95), max(abs(gap)),
-           quantile_cont(relative, 0.5), quantile_cont(relative, 0.95), max(relative),
-           quantile_cont(gap, ?), quantile_cont(gap, ?), quantile_cont(relative, ?)
-    FROM ({GAP_VALUES})
-"""
-# One query per plotted column (the column names are fixed here; only values are bound).
-HISTOGRAMS = {
-    column: f"""
+
+def _gap_values(quantity: str) -> str:
+    return f"""
+        SELECT conservation_gap AS gap, abs(conservation_gap) / (abs({quantity}) + ?) AS relative
+        FROM examples WHERE isfinite(conservation_gap) AND isfinite({quantity})
+    """
+
+
+def _gap_statistics(quantity: str) -> str:
+    return f"""
+        SELECT count(*)::INTEGER, quantile_cont(abs(gap), 0.5), quantile_cont(abs(gap), 0.95), max(abs(gap)),
+               quantile_cont(relative, 0.5), quantile_cont(relative, 0.95), max(relative),
+               quantile_cont(gap, ?), quantile_cont(gap, ?), quantile_cont(relative, ?)
+        FROM ({_gap_values(quantity)})
+    """
+
+
+def _histogram_sql(quantity: str, column: str) -> str:
+    """One query per plotted column (the column names are fixed here; only values are bound)."""
+    return f"""
         SELECT least(greatest(floor((value - ?) / ?), 0), ? - 1)::INTEGER AS bin, count(*)::INTEGER AS count
-        FROM (SELECT {column} AS value FROM ({GAP_VALUES}))
+        FROM (SELECT {column} AS value FROM ({_gap_values(quantity)}))
         GROUP BY bin ORDER BY bin
     """
-    for column in ("gap", "relative")
-}
+
+
+# The share of each side's quantity that relevance accounts for: the median over examples of
+# relevance / quantity (1 when relevance accounts for all of it), for what was explained and for the
+# target's logit alone (the same quantity when no contrast was set).
+SHARES = """
+    SELECT count(*)::INTEGER,
+           quantile_cont(relevance_sum / explained, 0.5),
+           quantile_cont(target_relevance_sum / target_logit, 0.5),
+           quantile_cont(abs(target_logit - target_relevance_sum) / (abs(target_logit) + ?), 0.5)
+    FROM examples
+    WHERE isfinite(explained) AND isfinite(target_logit) AND explained <> 0 AND target_logit <> 0
+"""
 ERROR_SAMPLES = "SELECT example_id, kind, message FROM errors ORDER BY kind, example_id LIMIT ?"
 EXAMPLES = """
     SELECT example_id, text, text_pair, label, target_label, prediction_label
@@ -98,13 +118,19 @@ def open_run(run_dir: Path) -> duckdb.DuckDBPyConnection:
         raise ReportError(str(error)) from None
 
 
+def _has_quantity(connection: duckdb.DuckDBPyConnection) -> bool:
+    return "explained" in connection.sql("SELECT * FROM examples LIMIT 0").columns
+
+
 def gaps(connection: duckdb.DuckDBPyConnection) -> Gaps:
-    row = connection.sql(GAP_STATISTICS, params=[TAILS[0], TAILS[1], TAILS[1], EPSILON]).fetchall()[0]
+    quantity = QUANTITY[_has_quantity(connection)]
+    sql = _gap_statistics(quantity)
+    row = connection.sql(sql, params=[TAILS[0], TAILS[1], TAILS[1], EPSILON]).fetchall()[0]
     count, abs_median, abs_p95, abs_max, rel_median, rel_p95, rel_max, low, high, rel_high = row
     gap = relative = None
     if count:
-        gap = _histogram(connection, "gap", low, high)
-        relative = _histogram(connection, "relative", 0.0, rel_high)
+        gap = _histogram(connection, quantity, "gap", low, high)
+        relative = _histogram(connection, quantity, "relative", 0.0, rel_high)
     return Gaps(
         examples=count,
         abs_quantiles={"median": abs_median, "p95": abs_p95, "max": abs_max},
@@ -114,12 +140,31 @@ def gaps(connection: duckdb.DuckDBPyConnection) -> Gaps:
     )
 
 
-def _histogram(connection: duckdb.DuckDBPyConnection, column: str, low: float, high: float) -> Histogram:
+@dataclass(frozen=True)
+class Shares:
+    """Median share of the explained quantity that relevance accounts for, and of the target's
+    logit alone; ``None`` for a run scanned before these columns existed."""
+
+    examples: int
+    explained: float | None
+    target_alone: float | None
+    target_alone_gap: float | None  # median |gap| / |target logit| of the target alone
+
+
+def shares(connection: duckdb.DuckDBPyConnection) -> Shares | None:
+    if not _has_quantity(connection):
+        return None
+    return Shares(*connection.sql(SHARES, params=[EPSILON]).fetchall()[0])
+
+
+def _histogram(
+    connection: duckdb.DuckDBPyConnection, quantity: str, column: str, low: float, high: float
+) -> Histogram:
     if not high > low:
         low, high = low - 0.5, high + 0.5
     width = (high - low) / BINS
     counts = np.zeros(BINS, dtype=int)
-    for index, count in connection.sql(HISTOGRAMS[column], params=[low, width, BINS, EPSILON]).fetchall():
+    for index, count in connection.sql(_histogram_sql(quantity, column), params=[low, width, BINS, EPSILON]).fetchall():
         counts[index] = count
     return Histogram(np.linspace(low, high, BINS + 1).tolist(), counts.tolist())
 

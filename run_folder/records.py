@@ -109,6 +109,8 @@ class Attribution(Record):
     rules: dict[str, str] | None = None
     attributor: Annotated[dict[str, str | int] | None, LEFT_OUT] = None  # (manifests before it: none)
     target: int | str | None = None
+    contrast: Annotated[int | str | None, LEFT_OUT] = None  # subtracted from the target's logit
+    chat_template: Annotated[bool | None, LEFT_OUT] = None  # true: the prompt was wrapped in the chat template
     max_length: int | None = None
 
 

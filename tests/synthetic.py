@@ -61,6 +61,7 @@ def write_run(
             token_columns["is_special"] += record.is_special
             token_columns["is_template"] += record.is_template
             token_columns["segment"] += record.segment
+            token_columns["answer"] += [None] * n
             word_rows += _words(example_id, record, relevance, sources)
             prediction = int(rng.integers(2))
             logit = float(relevance.sum() + rng.normal(0, 0.1))
@@ -78,6 +79,8 @@ def write_run(
                     "target_logit": logit,
                     "relevance_sum": float(relevance.sum()),
                     "conservation_gap": logit - float(relevance.sum()),
+                    "explained": logit,
+                    "target_relevance_sum": float(relevance.sum()),
                     "num_tokens": n,
                     "truncated": record.truncated,
                 }

@@ -197,6 +197,8 @@ def _scan_command(config: Path) -> list[str]:
         ("model.colour=red", "model.colour: unknown key (from --set model.colour=red)"),
         ("model.name=/no/such/model", "model.name: /no/such/model cannot be loaded"),
         ("attribution.target=7", "attribution.target: target 7 is out of range"),
+        ("attribution.contrast=1", "attribution.contrast: needs a target to be subtracted from"),
+        ("attribution.chat_template=true", "attribution.chat_template: the tokenizer has no chat template"),
         ("audit.axes=[gendr]", "audit.axes: no bundled lexicon 'gendr'"),
         ('runtime.run_id="ok\\n"', "runtime.run_id: must be a plain name"),
         ("dataset.name=/no/such/*.parquet", "dataset.name: no file matches"),

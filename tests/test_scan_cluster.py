@@ -101,4 +101,4 @@ def assert_same_rows(actual: pa.Table, expected: pa.Table) -> None:
     assert actual.drop_columns(floats).equals(expected.drop_columns(floats))
     for column in floats:
         a, b = actual[column].to_pylist(), expected[column].to_pylist()
-        assert np.allclose(np.array(a, dtype=float), np.array(b, dtype=float), rtol=1e-5, atol=1e-7), column
+        assert np.allclose(np.array(a, dtype=float), np.array(b, dtype=float), rtol=1e-5, atol=1e-7, equal_nan=True), column
