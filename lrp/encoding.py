@@ -81,13 +81,17 @@ def encode(
         "return_special_tokens_mask": True,
         "add_special_tokens": not chat_template,
     }
-    if pairs is None and prompt is not None:
-        fitted = [_fitted(tokenizer, prefix, text, suffix, max_length, options) for text in texts]
-        truncated = [len(fit) < len(text) for fit, text in zip(fitted, texts)]
-        texts = fitted
     inputs = [prefix + text + suffix for text in texts]
     if pairs is None and prompt is not None:
         encoding = tokenizer(inputs, **options)
+        truncated = [len(ids) > max_length for ids in encoding["input_ids"]]
+        if any(truncated):  # cut only the texts that do not fit, then tokenise once more
+            texts = [
+                _fitted(tokenizer, prefix, text, suffix, max_length, options) if cut else text
+                for text, cut in zip(texts, truncated)
+            ]
+            inputs = [prefix + text + suffix for text in texts]
+            encoding = tokenizer(inputs, **options)
         rows = list(range(len(texts)))
     elif pairs is None:
         encoding = tokenizer(inputs, truncation=True, max_length=max_length, return_overflowing_tokens=True, **options)

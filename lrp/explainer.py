@@ -22,7 +22,7 @@ from .loading import is_causal_lm, load_model, resolve_dtype
 from .methods import METHODS, resolve_method
 from .prediction import Prediction, predict
 from .self_check import check_conservation
-from .targets import MISSING, Target, Targets, per_text
+from .targets import MISSING, Target, Targets, contrast_refusal, per_text
 from .words import words
 
 __all__ = ["METHODS", "Explainer"]  # METHODS: callers above the engine import the registry from here
@@ -136,8 +136,7 @@ class Explainer:
         """Explain already tokenised texts (from :meth:`encode`), in batches of similar length. A
         contrast doubles the rows of a batch (each side is explained on its own, then subtracted)."""
         records = list(records)
-        per_record, contrasts = per_text(targets, len(records)), per_text(contrast, len(records))
-        _check_contrasts(per_record, contrasts)
+        per_record, contrasts = _sides(targets, contrast, len(records))
         if self._needs_self_check and records:
             check_conservation(self.model, lambda: self._explain_batch([records[0]], [None], [None])[0])
             self._needs_self_check = False
@@ -160,8 +159,7 @@ class Explainer:
         """Plain forward passes (no relevance) scored for the explained quantity: what counterfactual
         reruns and perturbation curves need."""
         records = list(records)
-        per_record, contrasts = per_text(targets, len(records)), per_text(contrast, len(records))
-        _check_contrasts(per_record, contrasts)
+        per_record, contrasts = _sides(targets, contrast, len(records))
         answers = [self.targets.answer(t) for t in per_record]
         against = [None if c is None else self.targets.answer(c) for c in contrasts]
         return predict(self.forward, records, answers, against, self.batch_size)
@@ -263,9 +261,13 @@ def _ids(read: torch.Tensor) -> list[int]:
     return [int(i) for i in read.tolist() if i != MISSING]
 
 
-def _check_contrasts(targets: list[Target], contrasts: list[Target]) -> None:
-    for target, contrast in zip(targets, contrasts):
-        if contrast is not None and target is None:
-            raise TargetError("a contrast needs a target: the predicted class minus a contrast changes meaning per text")
-        if contrast is not None and contrast == target:
-            raise TargetError(f"the contrast {contrast!r} is the target itself: their difference is zero")
+def _sides(
+    targets: Target | Sequence[Target], contrast: Target | Sequence[Target], count: int
+) -> tuple[list[Target], list[Target]]:
+    """One target and one contrast per text, each contrast checked against its target."""
+    per_record, contrasts = per_text(targets, count), per_text(contrast, count)
+    for target, against in zip(per_record, contrasts):
+        refusal = contrast_refusal(target, against)
+        if refusal:
+            raise TargetError(f"a contrast {refusal}")
+    return per_record, contrasts

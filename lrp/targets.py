@@ -71,13 +71,25 @@ class Targets:
             return Answer((self.label2id[target],))
         if isinstance(target, bool) or not isinstance(target, int):
             raise TargetError(f"target {target!r} must be a class index, a label or a token")
-        if outputs is not None and not 0 <= target < outputs:
-            raise TargetError(f"target {target} is out of range: the model has {outputs} outputs")
+        if outputs is not None:
+            check_range(target, outputs)
         return Answer((int(target),))
 
-    def id(self, target: int | str) -> int:
-        """The first output id ``target`` names (its class, or its first token)."""
-        return self.answer(target).ids[0]
+
+def check_range(output: int, outputs: int) -> None:
+    """An output id the model has: checked in the config (outputs from the model config) and per batch."""
+    if not 0 <= output < outputs:
+        raise TargetError(f"target {output} is out of range: the model has {outputs} outputs")
+
+
+def contrast_refusal(target: Target, contrast: Target) -> str | None:
+    """Why ``contrast`` cannot be subtracted from ``target``, or None. Said without a subject: the
+    scan's config names its key, the explainer says "a contrast", in the same words."""
+    if contrast is not None and target is None:
+        return "needs a target to be subtracted from: the predicted class minus a contrast changes meaning per text"
+    if contrast is not None and contrast == target:
+        return f"is the target itself ({contrast!r}): their difference would be zero"
+    return None
 
 
 def answer_ids(answers: Sequence[Answer], logits: torch.Tensor) -> torch.Tensor:
@@ -89,8 +101,7 @@ def answer_ids(answers: Sequence[Answer], logits: torch.Tensor) -> torch.Tensor:
     for row, answer in enumerate(answers):
         chosen = answer.ids or (int(predicted[row]),)
         for output in chosen:
-            if not 0 <= output < outputs:
-                raise TargetError(f"target {output} is out of range: the model has {outputs} outputs")
+            check_range(output, outputs)
         ids[row, : len(chosen)] = torch.tensor(chosen)
     return ids.to(logits.device)
 

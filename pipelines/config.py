@@ -25,6 +25,7 @@ from pydantic import (
 
 from lrp_audit.audits.settings import AuditSettings, EvaluationSettings
 from lrp_audit.lrp.encoding import check_prompt
+from lrp_audit.lrp.targets import contrast_refusal
 from lrp_audit.lrp.methods import resolve_method
 from lrp_audit.run_folder import MANIFEST_FILE, RunFolderError, read_manifest
 from lrp_audit.run_folder.validation import first_problem
@@ -88,11 +89,9 @@ class AttributionSection(Section):
     @field_validator("contrast")
     @classmethod
     def _against_a_target(cls, value: int | str | None, info: ValidationInfo) -> int | str | None:
-        target = info.data.get("target")  # validated first: declared before
-        if value is not None and target is None:
-            raise ValueError("needs a target to be subtracted from: set attribution.target too")
-        if value is not None and value == target:
-            raise ValueError("is the target itself: their difference would be zero")
+        refusal = contrast_refusal(info.data.get("target"), value)  # target is validated first: declared before
+        if refusal:
+            raise ValueError(refusal)
         return value
 
 

@@ -59,8 +59,7 @@ def _histogram_sql(quantity: str, column: str) -> str:
 SHARES = """
     SELECT count(*)::INTEGER,
            quantile_cont(relevance_sum / explained, 0.5),
-           quantile_cont(target_relevance_sum / target_logit, 0.5),
-           quantile_cont(abs(target_logit - target_relevance_sum) / (abs(target_logit) + ?), 0.5)
+           quantile_cont(target_relevance_sum / target_logit, 0.5)
     FROM examples
     WHERE isfinite(explained) AND isfinite(target_logit) AND explained <> 0 AND target_logit <> 0
 """
@@ -148,13 +147,12 @@ class Shares:
     examples: int
     explained: float | None
     target_alone: float | None
-    target_alone_gap: float | None  # median |gap| / |target logit| of the target alone
 
 
 def shares(connection: duckdb.DuckDBPyConnection) -> Shares | None:
     if not _has_quantity(connection):
         return None
-    return Shares(*connection.sql(SHARES, params=[EPSILON]).fetchall()[0])
+    return Shares(*connection.sql(SHARES).fetchall()[0])
 
 
 def _histogram(

@@ -33,9 +33,16 @@ def test_a_prompt_without_its_slot_is_refused_in_the_same_words_by_config_and_ex
 
 def test_a_target_is_checked_from_the_model_config_alone_before_any_weights_load(model_dir):
     targets = Targets.of(AutoConfig.from_pretrained(model_dir), load_tokenizer(model_dir), causal_lm=False)
-    assert targets.id("LABEL_1") == 1
+    assert targets.answer("LABEL_1").ids == (1,)
     with pytest.raises(TargetError, match="target label 'joy' is not one of"):
-        targets.id("joy")
+        targets.answer("joy")
+
+
+@pytest.mark.parametrize(("target", "contrast"), [(None, 1), (1, 1)], ids=["without-target", "equal-to-target"])
+def test_a_contrast_is_refused_in_the_same_words_by_config_and_explainer(target, contrast):
+    with pytest.raises(TargetError) as refused:
+        Explainer(tiny.model("bert"), tiny.tokenizer()).explain(["fine"], target, contrast=contrast)
+    assert str(refused.value) == f"a contrast {_config_message(target=target, contrast=contrast)}"
 
 
 def test_a_tokenizer_that_cannot_load_is_one_engine_error_naming_the_model(tmp_path):
