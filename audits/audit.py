@@ -9,6 +9,7 @@ unconfirmed, never as flagged.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,24 +25,38 @@ from lrp_audit.run_folder.records import (
     Coverage,
     Finding,
     GroupCoverage,
+    IntervalMethod,
     Manifest,
     TermCoverage,
     Test,
 )
 
 from .counterfactual import VARIANTS, Example, Outcome, build_examples
-from .database import connect, materialize, run_named
+from .database import connect, materialize, run_named, scale_config
 from .lexicon import Lexicon, load_lexicons, terms_table
+from .moments import SampleMoments, examples_with_any_term, materialize_shares, moments_by_test, samples
 from .settings import AuditSettings
-from .statistics import benjamini_hochberg, mean_interval, ratio_of_means, rng_for, sign_flip_pvalue
+from .statistics import (
+    benjamini_hochberg,
+    fieller_interval,
+    mean_interval,
+    ratio_of_means,
+    rng_for,
+    sign_flip_normal_pvalue,
+    sign_flip_pvalue,
+    t_interval,
+)
 
 # Rows {text, text_pair, target} -> rows {probability (of the target), prediction}, in order.
 Predict = Callable[[list[dict]], list[dict]]
 
+# The fields of a test's record that its moments give, tested or not.
+SEEN = ("level", "axis", "group", "prediction", "term", "examples", "examples_with_controls", "share",
+        "expected_share", "control_share", "top1_rate", "topk_rate")
 FILES = (AUDIT_FILE, TERMS_FILE)  # the current audit, at the top of the run folder
 STEP = "audit"  # every audit is kept in kept/audit-<key>/
-# Settings that say what to do with the result, not what it is.
-NOT_IN_KEY = {"enabled", "fail_on_flag"}
+# Settings that say what to do with the result, or how to compute it, not what it is.
+NOT_IN_KEY = {"enabled", "fail_on_flag", "memory_limit"}
 
 CAVEATS = [
     "A lexicon cannot see proxies: words that stand in for a group without naming it (a hobby, a "
@@ -108,13 +123,22 @@ def _audit(
     run_dir: Path, manifest: Manifest, settings: AuditSettings, lexicons: list[Lexicon], terms: pa.Table, predict
 ) -> AuditReport:
     """Shares (SQL) -> tests -> counterfactual check of the candidates -> the report."""
-    connection = connect(run_dir, terms)
+    with tempfile.TemporaryDirectory(prefix="lrp-audit-spill-") as spill:
+        connection = connect(run_dir, terms, scale_config(spill, settings.memory_limit))
+        try:
+            return _audited(connection, manifest, settings, lexicons, predict)
+        finally:
+            connection.close()
+
+
+def _audited(connection, manifest: Manifest, settings: AuditSettings, lexicons: list[Lexicon], predict) -> AuditReport:
+    """The audit over the run's views in ``connection``."""
     materialize(connection)
-    shares = run_named(connection, "example_shares", {"top_k": settings.top_k}).to_pandas()
+    materialize_shares(connection, settings.top_k)
     coverage = run_named(connection, "coverage").to_pandas()
     num_examples = connection.sql("SELECT count(*) FROM examples").fetchall()[0][0]
 
-    tests = _tests(shares, settings)
+    tests = _tests(connection, settings)
     q_values = iter(benjamini_hochberg([test.p_value for test in tests if test.tested]))
     tests = [test.updated(q_value=next(q_values)) if test.tested else test for test in tests]
     candidates = [
@@ -135,7 +159,7 @@ def _audit(
         method=manifest.method,
         settings=settings.model_dump(),
         lexicons=[lexicon.summary() for lexicon in lexicons],
-        coverage=_coverage(coverage, shares, num_examples),
+        coverage=_coverage(coverage, examples_with_any_term(connection), num_examples),
         tests=tests,
         flags=flags,
         unconfirmed=[finding for finding in findings if not finding.counterfactual.confirmed],
@@ -143,45 +167,43 @@ def _audit(
     )
 
 
-def _tests(shares: pd.DataFrame, settings: AuditSettings) -> list[Test]:
-    """One test per group, per group and predicted class, and per term."""
-    groups, terms = shares[shares["term"].isna()], shares[shares["term"].notna()]
-    tests = []
-    for (axis, group), rows in groups.groupby(["axis", "group"], sort=True):
-        tests.append(_test(rows, settings, "group", axis, group))
-    for (axis, group, label), rows in groups.groupby(["axis", "group", "prediction_label"], sort=True):
-        tests.append(_test(rows, settings, "class", axis, group, prediction=label))
-    for (axis, group, term), rows in terms.groupby(["axis", "group", "term"], sort=True):
-        tests.append(_test(rows, settings, "term", axis, group, term=term))
-    return tests
+def _tests(connection, settings: AuditSettings) -> list[Test]:
+    """One test per group, per group and predicted class, and per term: bootstrapped from the rows
+    of its examples (fetched for these tests only), or analytic from its moments alone."""
+    moments = {m.key: m for m in moments_by_test(connection)}
+    methods = {key: _method(m, settings) for key, m in moments.items()}
+    small = [key for key, method in methods.items() if method == "bootstrap"]
+    made = {key: _bootstrap(moments[key], rows, settings) for key, rows in samples(connection, small)}
+    for key, method in methods.items():
+        if method is None:
+            made[key] = Test(**_seen(moments[key], settings), reason=f"fewer than {settings.min_examples} examples")
+        elif method == "analytic":
+            made[key] = _analytic(moments[key], settings)
+    return [made[key] for key in moments]
 
 
-def _test(
-    rows: pd.DataFrame, settings: AuditSettings, level: str, axis: str, group: str, *, prediction=None, term=None
-) -> Test:
-    rows = rows[rows["total_abs"] > 0]
-    controlled = rows[rows["control_share"].notna()]
-    seen = {
-        "level": level,
-        "axis": axis,
-        "group": group,
-        "prediction": prediction,
-        "term": term,
-        "examples": len(rows),
-        "examples_with_controls": len(controlled),
-        "tested": len(controlled) >= settings.min_examples,
-        "share": _mean(rows["share"]),
-        "expected_share": _mean(rows["expected_share"]),
-        "control_share": _mean(controlled["control_share"]),
-        "top1_rate": _mean(rows["top1"]),
-        "topk_rate": _mean(rows["topk"]),
+def _method(moments: SampleMoments, settings: AuditSettings) -> IntervalMethod | None:
+    """How the test gets its intervals and p-value; None when it has too few examples to be tested."""
+    if moments.examples_with_controls < settings.min_examples:
+        return None
+    return settings.interval_method_for(moments.examples)
+
+
+def _seen(moments: SampleMoments, settings: AuditSettings) -> dict:
+    """What a test reports whether tested or not: its sample's size and mean shares and rates."""
+    return {name: getattr(moments, name) for name in SEEN} | {
+        "tested": moments.examples_with_controls >= settings.min_examples
     }
-    if not seen["tested"]:
-        return Test(**seen, reason=f"fewer than {settings.min_examples} examples")
-    key = f"{level}/{axis}/{group}/{prediction}/{term}"
+
+
+def _bootstrap(moments: SampleMoments, rows: pd.DataFrame, settings: AuditSettings) -> Test:
+    """Percentile intervals and a sign-flip p-value, resampling the test's examples (``rows``)."""
+    controlled = rows[rows["control_share"].notna()]
+    key = "/".join(map(str, moments.key))
     options = {"resamples": settings.resamples, "confidence": settings.confidence}
     return Test(
-        **seen,
+        **_seen(moments, settings),
+        interval_method="bootstrap",
         lift_tokens=ratio_of_means(
             rows["share"], rows["expected_share"], rng=rng_for(settings.seed, key + "/tokens"), **options
         ).record(),
@@ -194,6 +216,26 @@ def _test(
             resamples=settings.resamples,
             rng=rng_for(settings.seed, key + "/p"),
         ),
+    )
+
+
+def _analytic(moments: SampleMoments, settings: AuditSettings) -> Test:
+    """Fieller intervals of the lifts, a t interval of the relevance and the sign-flip test's normal
+    approximation, from the test's moments: the same cost at any number of examples."""
+    m, confidence = moments, settings.confidence
+    return Test(
+        **_seen(m, settings),
+        interval_method="analytic",
+        lift_tokens=fieller_interval(
+            m.examples, m.share, m.expected_share, m.share_var, m.expected_share_var, m.share_expected_share_cov,
+            confidence=confidence,
+        ).record(),
+        lift_control=fieller_interval(
+            m.examples_with_controls, m.controlled_share, m.control_share, m.controlled_share_var,
+            m.control_share_var, m.share_control_share_cov, confidence=confidence,
+        ).record(),
+        relevance=t_interval(m.examples, m.relevance, m.relevance_var, confidence=confidence).record(),
+        p_value=sign_flip_normal_pvalue(m.difference_sum, m.difference_squares),
     )
 
 
@@ -284,7 +326,7 @@ def _rows(connection, sql: str, params: list | None = None) -> list[dict]:
     return connection.sql(sql, params=params).to_arrow_table().to_pylist()
 
 
-def _coverage(coverage: pd.DataFrame, shares: pd.DataFrame, num_examples: int) -> Coverage:
+def _coverage(coverage: pd.DataFrame, touched: int, num_examples: int) -> Coverage:
     """Examples and occurrences per group and term (the terms that occur), and how many examples any
     lexicon term touches. The coverage query has a row per group (term NULL) and one per term."""
     rows = list(coverage.itertuples(index=False))
@@ -299,10 +341,4 @@ def _coverage(coverage: pd.DataFrame, shares: pd.DataFrame, num_examples: int) -
             axes.setdefault(row.axis, {})[row.group] = GroupCoverage(
                 examples=int(row.examples), occurrences=int(row.occurrences), terms=terms.get((row.axis, row.group), {})
             )
-    touched = shares["example_id"].nunique() if len(shares) else 0
     return Coverage(examples=int(num_examples), examples_with_any_term=int(touched), axes=axes)
-
-
-def _mean(values: pd.Series) -> float | None:
-    values = values.astype(float)
-    return float(values.mean()) if len(values) else None

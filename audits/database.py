@@ -66,18 +66,28 @@ def named_queries(folder: Path = QUERIES) -> dict[str, NamedQuery]:
     return {path.stem: NamedQuery.read(path) for path in sorted(folder.glob("*.sql")) if path.stem != VIEWS}
 
 
-def connect(run_dir: str | Path, terms: pa.Table) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the run's views; ``terms`` is the lexicon (``audits.terms_table``)."""
+def connect(run_dir: str | Path, terms: pa.Table, config: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the run's views; ``terms`` is the lexicon (``audits.terms_table``),
+    ``config`` DuckDB's settings (``scale_config``)."""
     run_dir = Path(run_dir)
     for table in TABLES:
         if not any((run_dir / table).glob("*.parquet")):
             hint = " (scans older than the words table: scan again)" if table == "words" else ""
             raise QueryError(f"{run_dir}: no {table}/*.parquet files; is this a scan's run folder?{hint}")
-    connection = duckdb.connect()
+    connection = duckdb.connect(config=config or {})
     connection.execute("SET VARIABLE run_dir = ?", [glob_literal(run_dir)])
     connection.register("terms", terms)
     connection.execute((QUERIES / f"{VIEWS}.sql").read_text(encoding="utf-8"))
     return connection
+
+
+def scale_config(spill_dir: str | Path, memory_limit: str | None = None) -> dict[str, Any]:
+    """DuckDB's settings for a session over millions of rows whose every ordered result says ORDER BY:
+    no insertion order kept (less memory, no sort of a table made from an ordered query), and what
+    exceeds ``memory_limit`` (DuckDB's default: 80% of RAM) spilled to ``spill_dir``, not to ``.tmp``
+    in the working directory. Results are the same; only the order of unordered rows may differ."""
+    config: dict[str, Any] = {"preserve_insertion_order": False, "temp_directory": str(spill_dir)}
+    return config | ({"memory_limit": memory_limit} if memory_limit else {})
 
 
 def glob_literal(path: str | Path) -> str:
@@ -126,6 +136,23 @@ def run_named(
     connection: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None, folder: Path = QUERIES
 ) -> pa.Table:
     """Run a shipped query with its parameters (unset ones take the defaults written in its SQL)."""
+    return run_sql(connection, _prepared(connection, name, params, folder).sql)
+
+
+def materialize_named(
+    connection: duckdb.DuckDBPyConnection, name: str, table: str, columns: str, params: dict[str, Any] | None = None
+) -> None:
+    """Run a shipped query into the temp table ``table`` (``columns``: its select list over the
+    query's columns), for a session that reads the result several times without holding it in
+    Python. ``table`` and ``columns`` are SQL written in the code, never values."""
+    sql = _prepared(connection, name, params, QUERIES).sql.strip().removesuffix(";")
+    run_sql(connection, f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {columns} FROM ({sql})")
+
+
+def _prepared(
+    connection: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None, folder: Path
+) -> NamedQuery:
+    """The shipped query ``name``, its parameters checked and bound (unset ones: None)."""
     queries = named_queries(folder)
     if name not in queries:
         raise QueryError(f"--name {name}: no such query; shipped: {', '.join(queries)}")
@@ -136,7 +163,7 @@ def run_named(
         takes = ", ".join(query.params) or "no parameters"
         raise QueryError(f"--param {unknown[0]}: query {name} does not take it (it takes: {takes})")
     set_params(connection, {key: params.get(key) for key in query.params}, query.params)
-    return run_sql(connection, query.sql)
+    return query
 
 
 def run_sql(connection: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:

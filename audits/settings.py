@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from typing import Literal
 
+import duckdb
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lrp_audit.lrp.methods import resolve_method
+from lrp_audit.run_folder.records import IntervalMethod
 
 from .lexicon import DEFAULT_AXES
+
+IntervalChoice = Literal["auto", "bootstrap", "analytic"]
 
 
 class AuditSettings(BaseModel):
@@ -23,8 +27,16 @@ class AuditSettings(BaseModel):
     min_examples: int = Field(10, ge=2, description="Groups, classes and terms seen in fewer examples are not tested.")
     min_lift: float = Field(1.5, gt=0, description="Flag when the lift's lower confidence bound is above this.")
     alpha: float = Field(0.05, gt=0, lt=1, description="False discovery rate (Benjamini-Hochberg).")
-    confidence: float = Field(0.95, gt=0, lt=1, description="Level of the bootstrap intervals.")
+    confidence: float = Field(0.95, gt=0, lt=1, description="Level of the confidence intervals.")
     resamples: int = Field(2000, ge=100, description="Bootstrap and permutation resamples.")
+    interval_method: IntervalChoice = Field(
+        "auto",
+        description="bootstrap: resample every test; analytic: Fieller, t and normal-approximation intervals and "
+        "p-values from moments computed in SQL; auto: bootstrap tests of at most bootstrap_max_examples examples.",
+    )
+    bootstrap_max_examples: int = Field(
+        1000, ge=0, description="With interval_method auto, larger tests get analytic intervals and p-values."
+    )
     top_k: int = Field(3, ge=1, description="A word is among its example's top k by |relevance|.")
     counterfactual_examples: int = Field(500, ge=1, description="Examples swapped per flagged group (a seeded sample).")
     min_probability_change: float = Field(
@@ -32,6 +44,26 @@ class AuditSettings(BaseModel):
     )
     seed: int = 0
     fail_on_flag: bool = Field(False, description="Exit with code 3 when a flag is raised.")
+    memory_limit: str | None = Field(
+        None, description="DuckDB's memory for the audit (e.g. '4GB'); beyond it, it spills to disk. None: 80% of RAM."
+    )
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _duckdb_memory(cls, limit: str | None) -> str | None:
+        if limit is not None:
+            try:
+                duckdb.connect(config={"memory_limit": limit}).close()  # DuckDB's own reading of the value
+            except duckdb.Error as error:
+                raise ValueError(str(error).strip().splitlines()[0]) from None
+        return limit
+
+    def interval_method_for(self, examples: int) -> IntervalMethod:
+        """How a test of ``examples`` examples gets its intervals and p-value: a bootstrap costs
+        examples x resamples, the analytic method the same at any size."""
+        if self.interval_method != "auto":
+            return self.interval_method
+        return "bootstrap" if examples <= self.bootstrap_max_examples else "analytic"
 
 
 class EvaluationSettings(BaseModel):

@@ -1,8 +1,13 @@
-"""How sure we are: bootstrap intervals and permutation tests over examples, and BH correction.
+"""How sure we are: bootstrap intervals and permutation tests over examples, their analytic
+(normal-theory) counterparts for large samples, and BH correction.
 
 The unit of resampling is the example, never the token: the words of one text are not independent.
 Everything is seeded from the audit's seed and the name of what is tested, so a result does not
 depend on the order in which things are tested.
+
+A bootstrap costs examples x resamples; the analytic intervals need only a sample's moments (count,
+means, variances, covariance), which DuckDB computes without the examples leaving it. On large
+samples the two agree to within the bootstrap's own Monte Carlo error (tests/test_statistics_scale.py).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ BATCH_NUMBERS = 10_000_000
 
 @dataclass(frozen=True)
 class Interval:
-    """An estimate with its bootstrap percentile interval."""
+    """An estimate with its confidence interval (bootstrap percentile or analytic)."""
 
     estimate: float
     low: float
@@ -133,6 +138,60 @@ def sign_flip_pvalue(differences: np.ndarray, *, resamples: int, rng: np.random.
         extreme += int(np.count_nonzero((2.0 * bits - 1) @ differences / n >= threshold))
         done += rows
     return (extreme + 1) / (resamples + 1)
+
+
+def fieller_interval(
+    n: int, mean_x: float, mean_y: float, var_x: float, var_y: float, cov_xy: float, *, confidence: float
+) -> Interval:
+    """Fieller's interval for mean(x) / mean(y) of ``n`` paired examples, from their sample
+    (co)variances: the ratios R for which mean(x) - R mean(y) is within t standard errors of 0.
+
+    With v = (co)variance / n, those R solve a R^2 - 2 b R + c <= 0, where a = mean_y^2 - t^2 v_yy,
+    b = mean_x mean_y - t^2 v_xy and c = mean_x^2 - t^2 v_xx. When a > 0 it is the interval between
+    the roots (b -+ sqrt(b^2 - a c)) / a. Unlike the delta method's symmetric interval (which it
+    approaches as n grows) it is skewed as a ratio is; when a <= 0 mean(y) is not distinguishable
+    from 0 and no bounded interval exists: the bounds are undefined (null), never a made-up range."""
+    mean_x, mean_y, var_x, var_y, cov_xy = np.array([mean_x, mean_y, var_x, var_y, cov_xy], float)  # None: NaN
+    with np.errstate(divide="ignore", invalid="ignore"):
+        estimate = mean_x / mean_y
+    if n < 2 or not np.all(np.isfinite([mean_x, mean_y, var_x, var_y, cov_xy])):
+        return Interval(estimate, np.nan, np.nan)
+    t = _t_quantile(n, confidence)
+    a = mean_y**2 - t**2 * var_y / n
+    b = mean_x * mean_y - t**2 * cov_xy / n
+    c = mean_x**2 - t**2 * var_x / n
+    if a <= 0:
+        return Interval(estimate, np.nan, np.nan)
+    root = np.sqrt(max(b**2 - a * c, 0.0))
+    return Interval(estimate, (b - root) / a, (b + root) / a)
+
+
+def t_interval(n: int, mean: float, var: float, *, confidence: float) -> Interval:
+    """Student's t interval of a mean from its sample variance: mean -+ t(n-1) sqrt(var / n)."""
+    mean, var = np.array([mean, var], float)  # None (no examples, or one): NaN
+    if n < 2 or not np.isfinite(var):
+        return Interval(mean, np.nan, np.nan)
+    half = _t_quantile(n, confidence) * np.sqrt(var / n)
+    return Interval(mean, mean - half, mean + half)
+
+
+def sign_flip_normal_pvalue(total: float, squares: float) -> float:
+    """One-sided p-value that the mean paired difference is above zero: the normal approximation to
+    ``sign_flip_pvalue``, from the sum of the differences and the sum of their squares alone.
+
+    Under the null hypothesis the mean of the sign-flipped differences, T = sum(e_i d_i) / n with
+    independent fair signs e_i, has mean 0 and variance sum(d_i^2) / n^2 (each e_i d_i has variance
+    d_i^2). T is a sum of many independent bounded terms, so (Lindeberg) it is close to normal, and
+    being symmetric its skewness is 0: the error of the approximation is O(1/n), not O(1/sqrt(n)).
+    Hence p = P(T >= mean(d)) ~ 1 - Phi(z) with z = mean(d) / (sqrt(sum d^2) / n) = sum d / sqrt(sum d^2).
+    Unlike a Monte Carlo permutation p-value it has no floor of 1 / (resamples + 1)."""
+    if not squares > 0:
+        return 1.0
+    return float(stats.norm.sf(total / np.sqrt(squares)))
+
+
+def _t_quantile(n: int, confidence: float) -> float:
+    return float(stats.t.ppf((1 + confidence) / 2, n - 1))
 
 
 def benjamini_hochberg(pvalues: list[float]) -> list[float]:

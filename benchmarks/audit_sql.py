@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
@@ -26,100 +27,118 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from lrp_audit.audits import connect, load_lexicons, terms_table  # noqa: E402
 from lrp_audit.audits.database import materialize, run_named  # noqa: E402
 from lrp_audit.run_folder import ERRORS, EXAMPLES, TOKENS, WORDS, write_atomic  # noqa: E402
+from lrp_audit.run_folder.records import Counts, Manifest  # noqa: E402
 
 WORDS_PER_EXAMPLE = 40
 SHARDS = 10
+VOCABULARY = 5000  # words that are no lexicon term
+TERM_RATE = 0.05  # 1 word in 20 is a lexicon term
+PIECES = (1, 1, 1, 2, 3)  # tokens per word, drawn uniformly from these (capped at the word's length)
 
 
-def synthetic_run(run_dir: Path, num_tokens: int, terms: list[str], seed: int = 0) -> Path:
-    """Examples of 40 words; 1 word in 20 is a lexicon term; words are 1-3 tokens."""
+def synthetic_run(
+    run_dir: Path,
+    num_examples: int,
+    terms: list[str],
+    *,
+    words_per_example: int = WORDS_PER_EXAMPLE,
+    pieces: tuple[int, ...] = PIECES,
+    shards: int = SHARDS,
+    seed: int = 0,
+) -> Path:
+    """A complete run folder of ``num_examples`` examples of ``words_per_example`` words (1 in 20 a
+    lexicon term), with random relevance, written shard by shard so that memory holds one shard."""
     if (run_dir / "manifest.json").exists():
         return run_dir
     rng = np.random.default_rng(seed)
-    vocabulary = np.array([f"w{i}x" for i in range(5000)] + terms, dtype=object)
-    num_examples = num_tokens // (WORDS_PER_EXAMPLE * 5 // 4)
-    for shard, ids in enumerate(np.array_split(np.arange(num_examples), SHARDS)):
-        n_words = len(ids) * WORDS_PER_EXAMPLE
-        is_term = rng.random(n_words) < 0.05
-        choice = np.where(is_term, 5000 + rng.integers(len(terms), size=n_words), rng.integers(5000, size=n_words))
-        words = vocabulary[choice].reshape(len(ids), WORDS_PER_EXAMPLE)
-        lengths = np.char.str_len(words.astype(str))
-        starts = np.cumsum(lengths + 1, axis=1) - lengths - 1
-        pieces = np.minimum(rng.choice([1, 1, 1, 2, 3], size=words.shape), lengths)
-        texts = [" ".join(row) for row in words]
-        flat_pieces = pieces.ravel()
-        token_word = np.repeat(np.arange(n_words), flat_pieces)
-        offset_in_word = np.arange(len(token_word)) - np.repeat(np.cumsum(flat_pieces) - flat_pieces, flat_pieces)
-        word_len = lengths.ravel()[token_word]
-        piece = flat_pieces[token_word]
-        char_start = starts.ravel()[token_word] + (word_len * offset_in_word) // piece
-        char_end = starts.ravel()[token_word] + (word_len * (offset_in_word + 1)) // piece
-        example_of_token = token_word // WORDS_PER_EXAMPLE
-        tokens_per_example = np.bincount(example_of_token, minlength=len(ids))
-        position = np.arange(len(token_word)) - np.repeat(
-            np.cumsum(tokens_per_example) - tokens_per_example, tokens_per_example
-        )
-        example_ids = np.array([f"ex{i:08d}" for i in ids], dtype=object)
-        tokens = pa.table(
-            {
-                "example_id": example_ids[example_of_token],
-                "position": position.astype(np.int32),
-                "token": np.full(len(token_word), "t", dtype=object),
-                "token_id": np.zeros(len(token_word), np.int64),
-                "word_index": (token_word % WORDS_PER_EXAMPLE).astype(np.int32),
-                "char_start": char_start.astype(np.int32),
-                "char_end": char_end.astype(np.int32),
-                "relevance": rng.normal(0, 1, len(token_word)).astype(np.float32),
-                "is_special": np.zeros(len(token_word), bool),
-                "is_template": np.zeros(len(token_word), bool),
-                "segment": np.zeros(len(token_word), np.int8),
-            },
-            schema=TOKENS,
-        )
-        relevance = tokens.column("relevance").to_numpy()
-        words_table = pa.table(
-            {
-                "example_id": np.repeat(example_ids, WORDS_PER_EXAMPLE),
-                "segment": np.zeros(n_words, np.int8),
-                "word_index": np.tile(np.arange(WORDS_PER_EXAMPLE, dtype=np.int32), len(ids)),
-                "word": words.ravel(),
-                "num_tokens": flat_pieces.astype(np.int32),
-                "char_start": starts.ravel().astype(np.int32),
-                "char_end": (starts + lengths).ravel().astype(np.int32),
-                "relevance": np.bincount(token_word, weights=relevance, minlength=n_words).astype(np.float32),
-            },
-            schema=WORDS,
-        )
-        prediction = rng.integers(2, size=len(ids))
-        examples = pa.table(
-            {
-                "example_id": example_ids,
-                "text": texts,
-                "text_pair": pa.nulls(len(ids), pa.string()),
-                "label": prediction.astype(str),
-                "prediction": prediction,
-                "prediction_label": prediction.astype(str),
-                "probabilities": [[0.5, 0.5]] * len(ids),
-                "target": prediction,
-                "target_label": prediction.astype(str),
-                "target_logit": np.zeros(len(ids)),
-                "relevance_sum": np.zeros(len(ids)),
-                "conservation_gap": np.zeros(len(ids)),
-                "num_tokens": tokens_per_example.astype(np.int32),
-                "truncated": np.zeros(len(ids), bool),
-            },
-            schema=EXAMPLES,
-        )
+    vocabulary = pa.array([f"w{i}x" for i in range(VOCABULARY)] + terms)
+    lengths = pc.utf8_length(vocabulary).to_numpy()
+    for shard, ids in enumerate(np.array_split(np.arange(num_examples), shards)):
+        tables = _shard(ids, vocabulary, lengths, words_per_example, np.asarray(pieces), rng)
         name = f"{shard:05d}.parquet"
-        write_atomic(tokens, run_dir / "tokens" / name)
-        write_atomic(words_table, run_dir / "words" / name)
-        write_atomic(pa.table({"example_id": [], "kind": [], "message": []}, schema=ERRORS), run_dir / "errors" / name)
-        counts = {"input_rows": len(ids), "examples": len(ids), "errors": 0, "tokens": tokens.num_rows,
-                  "padded_tokens": tokens.num_rows}
-        write_atomic(examples, run_dir / "examples" / name, metadata=counts)  # the shard's record, as a scan writes it
-    manifest = {"status": "complete", "synthetic": True, "shards": SHARDS, "counts": {"input_rows": num_examples}}
-    (run_dir / "manifest.json").write_text(json.dumps(manifest))
+        for table in ("tokens", "words", "errors"):
+            write_atomic(tables[table], run_dir / table / name)
+        counts = {"input_rows": len(ids), "examples": len(ids), "errors": 0, "tokens": tables["tokens"].num_rows,
+                  "padded_tokens": tables["tokens"].num_rows}
+        write_atomic(tables["examples"], run_dir / "examples" / name, metadata=counts)  # as a scan records a shard
+    counts = Counts(input_rows=num_examples, examples=num_examples, errors=0)
+    manifest = Manifest(run_id=run_dir.name, status="complete", shards=shards, counts=counts)
+    (run_dir / "manifest.json").write_text(json.dumps(manifest.model_dump(mode="json")))
     return run_dir
+
+
+def _shard(ids, vocabulary: pa.Array, lengths, words_per_example: int, pieces, rng) -> dict[str, pa.Table]:
+    """The four tables of one shard: words of 1-3 tokens, spans that tile each word."""
+    n_words = len(ids) * words_per_example
+    is_term = rng.random(n_words) < TERM_RATE
+    terms = len(vocabulary) - VOCABULARY
+    choice = np.where(is_term, VOCABULARY + rng.integers(terms, size=n_words), rng.integers(VOCABULARY, size=n_words))
+    word_lengths = lengths[choice].reshape(len(ids), words_per_example)
+    starts = (np.cumsum(word_lengths + 1, axis=1) - word_lengths - 1).ravel()
+    word_lengths = word_lengths.ravel()
+    flat_pieces = np.minimum(rng.choice(pieces, size=n_words), word_lengths)
+    token_word = np.repeat(np.arange(n_words), flat_pieces)
+    offset_in_word = np.arange(len(token_word)) - np.repeat(np.cumsum(flat_pieces) - flat_pieces, flat_pieces)
+    word_len, piece = word_lengths[token_word], flat_pieces[token_word]
+    example_of_token = token_word // words_per_example
+    tokens_per_example = np.bincount(example_of_token, minlength=len(ids))
+    first_token = np.cumsum(tokens_per_example) - tokens_per_example
+    position = np.arange(len(token_word)) - np.repeat(first_token, tokens_per_example)
+    example_ids = pa.array([f"ex{i:08d}" for i in ids])
+    relevance = rng.normal(0, 1, len(token_word)).astype(np.float32)
+    tokens = {
+        "example_id": example_ids.take(example_of_token),
+        "position": position.astype(np.int32),
+        "token": pa.repeat(pa.scalar("t"), len(token_word)),
+        "token_id": np.zeros(len(token_word), np.int64),
+        "word_index": (token_word % words_per_example).astype(np.int32),
+        "char_start": (starts[token_word] + (word_len * offset_in_word) // piece).astype(np.int32),
+        "char_end": (starts[token_word] + (word_len * (offset_in_word + 1)) // piece).astype(np.int32),
+        "relevance": relevance,
+        "is_special": np.zeros(len(token_word), bool),
+        "is_template": np.zeros(len(token_word), bool),
+        "segment": np.zeros(len(token_word), np.int8),
+    }
+    words = vocabulary.take(choice)
+    words_table = {
+        "example_id": example_ids.take(np.repeat(np.arange(len(ids)), words_per_example)),
+        "segment": np.zeros(n_words, np.int8),
+        "word_index": np.tile(np.arange(words_per_example, dtype=np.int32), len(ids)),
+        "word": words,
+        "num_tokens": flat_pieces.astype(np.int32),
+        "char_start": starts.astype(np.int32),
+        "char_end": (starts + word_lengths).astype(np.int32),
+        "relevance": np.bincount(token_word, weights=relevance, minlength=n_words).astype(np.float32),
+    }
+    texts = words.to_numpy(zero_copy_only=False).reshape(len(ids), words_per_example)
+    prediction = rng.integers(2, size=len(ids))
+    examples = {
+        "example_id": example_ids,
+        "text": [" ".join(row) for row in texts],
+        "label": prediction.astype(str),
+        "prediction": prediction,
+        "prediction_label": prediction.astype(str),
+        "probabilities": pa.repeat(pa.scalar([0.5, 0.5], pa.list_(pa.float32())), len(ids)),
+        "target": prediction,
+        "target_label": prediction.astype(str),
+        "target_logit": np.zeros(len(ids)),
+        "relevance_sum": np.zeros(len(ids)),
+        "conservation_gap": np.zeros(len(ids)),
+        "num_tokens": tokens_per_example.astype(np.int32),
+        "truncated": np.zeros(len(ids), bool),
+    }
+    return {
+        "tokens": _table(tokens, TOKENS),
+        "words": _table(words_table, WORDS),
+        "examples": _table(examples, EXAMPLES),
+        "errors": _table({}, ERRORS),
+    }
+
+
+def _table(columns: dict, schema: pa.Schema) -> pa.Table:
+    """``columns`` in ``schema``; the columns a synthetic run has no value for are null."""
+    rows = len(next(iter(columns.values()))) if columns else 0
+    return pa.table({f.name: columns.get(f.name, pa.nulls(rows, f.type)) for f in schema}, schema=schema)
 
 
 def audit_sql(run_dir: Path, terms: pa.Table) -> dict[str, pa.Table]:
@@ -136,7 +155,8 @@ def main() -> None:
     args = parser.parse_args()
     terms = terms_table(load_lexicons())
     single = [t for t, n in zip(terms.column("term").to_pylist(), terms.column("num_words").to_pylist()) if n == 1]
-    run_dir = synthetic_run(ROOT / "benchmarks" / ".cache" / f"run-{args.tokens}", args.tokens, single)
+    examples = args.tokens // (WORDS_PER_EXAMPLE * 5 // 4)
+    run_dir = synthetic_run(ROOT / "benchmarks" / ".cache" / f"run-{args.tokens}", examples, single)
     start = time.perf_counter()
     duck = audit_sql(run_dir, terms)
     duck_s = time.perf_counter() - start

@@ -1,14 +1,16 @@
 """Scan throughput against the bare ``lrp`` loop, and the driver's peak memory against dataset size.
 
     .venv/bin/python benchmarks/scan_throughput.py            # about 8 minutes on 2 CPU cores
+    .venv/bin/python benchmarks/scan_throughput.py --memory-only --large 1000000
 
 1. Throughput: the real all-MiniLM-L6-v2 (fresh 2-class head) over synthetic texts, as
    ``Explainer.explain`` in this process and as scans of ``--rows`` and twice as many rows on a local
    Ray with the same CPUs. Reported: tokens per second end to end (including the scan's fixed
    start-up: actor process, imports, model load; not Ray's own start) and marginal (the extra rows
    over the extra time, start-up cancelled out), each as a ratio to the bare loop (target >= 0.8).
-2. Driver memory: scans of ``--small`` and ``--large`` rows with a tiny model (the driver's memory
-   does not depend on the model), each in a fresh process; peak RSS of the driver process alone.
+2. Driver memory: scans of ``--small`` and ``--large`` rows of short texts (3-8 words, max_length 16)
+   with a tiny model (the driver's memory depends on neither), each in a fresh process, compaction
+   included; peak RSS of the driver process alone.
 """
 
 from __future__ import annotations
@@ -29,14 +31,14 @@ WORDS = ("the candidate she he managed led a team of engineers and designers wit
          "results nurse doctor father mother reviewed praised project deadline budget").split()
 
 
-def synthetic_texts(rows: int, seed: int = 0) -> list[str]:
+def synthetic_texts(rows: int, seed: int = 0, words: tuple[int, int] = (12, 60)) -> list[str]:
     rng = random.Random(seed)
-    return [" ".join(rng.choice(WORDS) for _ in range(rng.randint(12, 60))) + "." for _ in range(rows)]
+    return [" ".join(rng.choice(WORDS) for _ in range(rng.randint(*words))) + "." for _ in range(rows)]
 
 
-def write_dataset(folder: Path, rows: int) -> Path:
-    path = folder / f"texts-{rows}.parquet"
-    pq.write_table(pa.table({"text": synthetic_texts(rows)}), path, row_group_size=10_000)
+def write_dataset(folder: Path, rows: int, words: tuple[int, int] = (12, 60)) -> Path:
+    path = folder / f"texts-{rows}-{words[0]}-{words[1]}.parquet"
+    pq.write_table(pa.table({"text": synthetic_texts(rows, words=words)}), path, row_group_size=10_000)
     return path
 
 
@@ -91,7 +93,8 @@ from lrp_audit.pipelines.scan import run_scan
 ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
 config = ScanConfig.model_validate({
     "model": {"name": sys.argv[1]}, "dataset": {"name": sys.argv[2]},
-    "attribution": {"batch_size": 64}, "runtime": {"output_dir": sys.argv[3], "shard_rows": 5000}})
+    "attribution": {"batch_size": 256, "max_length": 16},
+    "runtime": {"output_dir": sys.argv[3], "shard_rows": 5000}})
 run_scan(config)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
@@ -106,7 +109,7 @@ def driver_memory(small: int, large: int, folder: Path) -> None:
     tiny.tokenizer().save_pretrained(model)
     peaks = {}
     for rows in (small, large):
-        data = write_dataset(folder, rows)
+        data = write_dataset(folder, rows, words=(3, 8))  # short texts: the driver's work is per shard, not per token
         start = time.perf_counter()
         done = subprocess.run(
             [sys.executable, "-c", DRIVER, str(model), str(data), str(folder / f"mem-{rows}")],
@@ -122,9 +125,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=2000, help="rows of the smaller throughput scan")
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--large", type=int, default=100_000)
+    parser.add_argument("--memory-only", action="store_true", help="only the driver's memory (part 2)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        throughput(args.rows, Path(folder))
+        if not args.memory_only:
+            throughput(args.rows, Path(folder))
         driver_memory(args.small, args.large, Path(folder))
 
 

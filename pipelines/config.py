@@ -52,7 +52,7 @@ class ModelSection(Section):
 
 
 class DatasetSection(Section):
-    name: str = Field(description="Hub id, local parquet/csv/json(l) file or glob, or a save_to_disk folder.")
+    name: str = Field(description="Hub id, local parquet/csv/json(l) file or glob, a save_to_disk folder, or an fsspec URL.")
     config: str | None = None
     split: str = "train"
     revision: str | None = None
@@ -101,6 +101,9 @@ class RuntimeSection(Section):
     output_dir: str = "runs"
     run_id: str | None = None
     shard_rows: int = Field(default=4000, ge=1)
+    part_rows: int | None = Field(
+        default=1_000_000, ge=1, description="Input rows per compacted file of a complete run; null: one file per shard."
+    )
 
     @field_validator("run_id")
     @classmethod
@@ -127,11 +130,12 @@ class ScanConfig(Section):
 
     def identity(self) -> dict[str, Any]:
         """What defines the scan's result: everything but where it runs, how it is audited and
-        evaluated, and checkpointing (the same relevance for less memory). Options at their default
-        are left out, so that a run made before they existed keeps its identity."""
+        evaluated, checkpointing (the same relevance for less memory) and how many files hold the rows
+        (``part_rows``: the same rows). Options at their default are left out, so that a run made
+        before they existed keeps its identity."""
         identity = self.model_dump(
             exclude={
-                "runtime": {"ray_address", "num_workers", "output_dir", "run_id"},
+                "runtime": {"ray_address", "num_workers", "output_dir", "run_id", "part_rows"},
                 "attribution": {"checkpointing"},
                 "audit": True,
                 "evaluation": True,

@@ -1,7 +1,8 @@
 """Reading and tokenising one shard: the scan's CPU stage, run as Ray tasks ahead of the model.
 
-Bad rows (a null, empty or undecodable text, a null id, a text the tokenizer rejects) become rows of
-the errors table here, one at a time, so that one bad row never fails its shard.
+Bad rows (a record that cannot be parsed, a null, empty or undecodable text, a null id, a text the
+tokenizer rejects) become rows of the errors table here, one at a time, so that one bad row never
+fails its shard.
 """
 
 from __future__ import annotations
@@ -9,13 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-import pyarrow as pa
-
 from lrp_audit.lrp.encoding import Encoded, encode
 from lrp_audit.lrp.loading import load_tokenizer
 
 from .config import ScanConfig
-from .sources import Shard, read_shard
+from .sources import Shard, as_text, read_shard
+from .text_files import Rows
 
 
 @cache
@@ -23,18 +23,10 @@ def _tokenizer(name: str, revision: str | None, trust_remote_code: bool):
     return load_tokenizer(name, revision, trust_remote_code)
 
 
-def _example_ids(table: pa.Table, shard: Shard, id_column: str | None) -> list[str]:
+def _example_ids(rows: Rows, shard: Shard, id_column: str | None) -> list[str | None]:
     if id_column is None:
-        return [str(shard.first_row + row) for row in range(table.num_rows)]
-    return [_as_str(value) for value in table.column(id_column).to_pylist()]
-
-
-def _as_str(value) -> str | None:
-    """An id or label as text; bytes that are not UTF-8 (a CSV reader types such a column as binary)
-    keep their valid characters and show each bad byte as U+FFFD."""
-    if value is None:
-        return None
-    return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else str(value)
+        return [str(shard.first_row + row) for row in range(rows.num_rows)]
+    return [as_text(value) for value in rows.columns[id_column]]
 
 
 @dataclass(frozen=True)
@@ -83,13 +75,16 @@ def tokenize(shard: Shard, config: ScanConfig) -> Tokenized:
     """Read one shard, sort its bad rows into errors and tokenise the rest (a CPU task ahead of the model)."""
     data, model, attribution = config.dataset, config.model, config.attribution
     names = (data.text_column, data.text_pair_column, data.label_column, data.id_column)
-    table = read_shard(shard, list(dict.fromkeys(c for c in names if c)))
-    ids = _example_ids(table, shard, data.id_column)
-    texts, pairs = ([_decoded(v) for v in table.column(column).to_pylist()] if column else None for column in names[:2])
-    labels = table.column(names[2]).to_pylist() if names[2] else [None] * len(texts)
+    rows = read_shard(shard, list(dict.fromkeys(c for c in names if c)))
+    ids = _example_ids(rows, shard, data.id_column)
+    texts, pairs = ([_decoded(v) for v in rows.columns[column]] if column else None for column in names[:2])
+    labels = rows.columns[names[2]] if names[2] else [None] * len(texts)
     good, errors = [], []
     for row, example_id in enumerate(ids):
-        problem = "id is null" if example_id is None else _problem("text", texts[row])
+        if row in rows.unreadable:
+            errors.append((example_id or f"row {shard.first_row + row}", "unreadable", rows.unreadable[row]))
+            continue
+        problem = "id is null or empty" if example_id is None else _problem("text", texts[row])
         problem = problem or (_problem("text pair", pairs[row]) if pairs else None)
         if problem:
             errors.append((example_id or f"row {shard.first_row + row}", "invalid_text", problem))
@@ -121,8 +116,8 @@ def tokenize(shard: Shard, config: ScanConfig) -> Tokenized:
     return Tokenized(
         shard=shard,
         ids=[ids[r] for r in good],
-        labels=[_as_str(labels[r]) for r in good],
+        labels=[as_text(labels[r]) for r in good],
         records=records,
         errors=errors,
-        input_rows=table.num_rows,
+        input_rows=rows.num_rows,
     )

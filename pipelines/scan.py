@@ -32,6 +32,7 @@ from lrp_audit.lrp.loading import resolve_task
 
 from . import sources
 from .cluster import Interrupted, check_address, interruptible
+from .compaction import compact, planned_parts
 from .config import ConfigError, ScanConfig
 from .pool import ModelPool, model_pool
 from .reading import tokenize
@@ -39,12 +40,15 @@ from .worker import model_failure
 from lrp_audit.run_folder import (
     LOCK_FILE,
     MANIFEST_FILE,
+    STAGING,
     RunFolderError,
     read_manifest,
+    read_parts,
     shard_metadata,
-    shard_problem,
+    shard_problems,
     write_json_atomic,
 )
+from lrp_audit.run_folder.parts import drop_parts, settle
 from lrp_audit.run_folder.records import Manifest, Worker
 
 PACKAGES = ("lrp-audit", "torch", "transformers", "ray", "pyarrow", "datasets", "tokenizers")
@@ -200,7 +204,10 @@ def run_scan(config: ScanConfig, console: Console | None = None) -> ScanResult:
     previous = _existing_manifest(run_dir, located.identity)
     if plan.num_rows == 0:
         raise ConfigError(f"dataset.name: {config.dataset.name} (split {config.dataset.split}) has no rows to scan")
-    problems = {shard.shard_id: shard_problem(run_dir, shard.shard_id, shard.num_rows) for shard in plan.shards}
+    if (run_dir / STAGING).exists():  # a compaction that stopped: finished or discarded before anything is counted
+        with run_lock(run_dir):
+            settle(run_dir)
+    problems = shard_problems(run_dir, {shard.shard_id: shard.num_rows for shard in plan.shards})
     pending = [shard for shard in plan.shards if problems[shard.shard_id]]
     if previous and previous.status == "complete":
         if not pending:
@@ -270,12 +277,14 @@ def _run(
     write_json_atomic(manifest.model_dump(mode="json"), run_dir / MANIFEST_FILE)
     try:
         if pending:
+            drop_parts(run_dir, [shard.shard_id for shard in pending])  # a damaged part's shards are redone as shards
             manifest = manifest.updated(ray=pool.shape)
             workers = _execute(config, pending, run_dir, pool, console)
             manifest = manifest.updated(ray=pool.shape.updated(workers=workers))
         manifest = manifest.updated(**_totals(run_dir, plan))
         if not manifest.counts.examples:
             raise ScanError(_all_failed(run_dir, manifest.counts.errors))
+        _compact(run_dir, plan, config.runtime.part_rows, console)
         manifest = manifest.updated(status="complete")
     except BaseException as error:
         manifest = manifest.updated(status="interrupted" if isinstance(error, Interrupted) else "failed")
@@ -338,6 +347,17 @@ def _execute(config: ScanConfig, pending: list, run_dir: Path, pool: ModelPool, 
     return sorted(workers.values(), key=lambda worker: worker.pid)
 
 
+def _compact(run_dir: Path, plan: sources.Plan, part_rows: int | None, console: Console) -> None:
+    """Merge the counted shards into parts of at most ``part_rows`` input rows (pipelines.compaction)."""
+    planned = planned_parts(run_dir, [shard.shard_id for shard in plan.shards], part_rows)
+    if not planned:
+        return
+    shards = sum(len(part) for part in planned)
+    with progress(console, "compacting", shards, "shards") as tracker:
+        compact(run_dir, planned, tracker.advance)
+    console.print(f"compacted {shards} shards into {len(planned)} parts per table")
+
+
 def _all_failed(run_dir: Path, errors: int) -> str:
     """Why a scan without a single explained row is not a result: the kinds of its errors."""
     import pyarrow.dataset as ds
@@ -356,8 +376,9 @@ def _totals(run_dir: Path, plan: sources.Plan) -> dict:
     """Counts over every shard's files (this session's and earlier ones'); checks no row was lost."""
     keys = ("input_rows", "examples", "errors", "tokens", "padded_tokens")
     counts = dict.fromkeys(keys, 0)
+    parts = read_parts(run_dir)
     for shard in plan.shards:
-        recorded = shard_metadata(run_dir, shard.shard_id)
+        recorded = shard_metadata(run_dir, shard.shard_id, parts)
         for key in keys:
             counts[key] += recorded[key]
     if counts["examples"] + counts["errors"] != plan.num_rows or counts["input_rows"] != plan.num_rows:

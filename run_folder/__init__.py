@@ -13,14 +13,18 @@ from .layout import (
     KEPT,
     LOCK_FILE,
     MANIFEST_FILE,
+    PART_PREFIX,
+    PARTS_FILE,
     REPORT_FILE,
+    STAGING,
     TABLES,
     TERMS_FILE,
     kept_dir,
     kept_results,
     shard_path,
+    staged_path,
 )
-from .records import SCHEMA_VERSION, AuditReport, FaithfulnessReport, Manifest
+from .records import SCHEMA_VERSION, AuditReport, FaithfulnessReport, Manifest, Part, Parts
 from .schemas import ERRORS, EXAMPLES, KEYS, SCHEMAS, SHARD_METADATA_KEY, TOKENS, WORDS
 from .verify import (
     RunFolderError,
@@ -29,10 +33,12 @@ from .verify import (
     read_faithfulness,
     read_json,
     read_manifest,
+    read_parts,
     read_record,
     run_problems,
     shard_metadata,
     shard_problem,
+    shard_problems,
 )
 
 __all__ = [
@@ -44,10 +50,13 @@ __all__ = [
     "KEYS",
     "LOCK_FILE",
     "MANIFEST_FILE",
+    "PARTS_FILE",
+    "PART_PREFIX",
     "REPORT_FILE",
     "SCHEMAS",
     "SCHEMA_VERSION",
     "SHARD_METADATA_KEY",
+    "STAGING",
     "TABLES",
     "TERMS_FILE",
     "TOKENS",
@@ -56,6 +65,8 @@ __all__ = [
     "FaithfulnessReport",
     "Kept",
     "Manifest",
+    "Part",
+    "Parts",
     "RunFolderError",
     "complete_manifest",
     "current_or_made",
@@ -67,6 +78,7 @@ __all__ = [
     "read_faithfulness",
     "read_json",
     "read_manifest",
+    "read_parts",
     "read_record",
     "retire_current",
     "run_problems",
@@ -74,6 +86,8 @@ __all__ = [
     "shard_metadata",
     "shard_path",
     "shard_problem",
+    "shard_problems",
+    "staged_path",
     "temporary_path",
     "write_atomic",
     "write_json_atomic",

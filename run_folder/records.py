@@ -1,5 +1,5 @@
 """Typed records of a run folder's JSON files: ``manifest.json`` (Manifest), ``audit.json``
-(AuditReport) and ``faithfulness.json`` (FaithfulnessReport).
+(AuditReport), ``faithfulness.json`` (FaithfulnessReport) and ``parts.json`` (Parts).
 
 The steps build these records and write ``model_dump(mode="json")``; every reader validates a file
 into one, so a damaged file is refused once, where it is read, instead of failing in whatever part
@@ -10,7 +10,8 @@ value, as it was then, so files from before and after read and write alike.
 
 from __future__ import annotations
 
-from functools import cache
+from collections import Counter
+from functools import cache, cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_serializer
@@ -169,7 +170,7 @@ class StepReport(File):
 
 
 class Interval(Record):
-    """An estimate with its bootstrap interval; null where it could not be computed."""
+    """An estimate with its confidence interval; null where it could not be computed."""
 
     estimate: float | None
     low: float | None
@@ -187,10 +188,16 @@ class Interval(Record):
 
 # ---- audit.json -------------------------------------------------------------------------------
 
+# Bootstrap: percentile intervals and a sign-flip permutation p-value, resampling examples.
+# Analytic: Fieller and t intervals and the permutation's normal approximation, from moments.
+IntervalMethod = Literal["bootstrap", "analytic"]
+
 
 class Test(Record):
     """One test: of a group (``level`` group), of a group within a predicted class (class) or of one
-    term (term). Untested (too few examples) it has a ``reason`` and no intervals or p-values."""
+    term (term). Untested (too few examples) it has a ``reason`` and no intervals or p-values.
+    ``interval_method`` says how its intervals and p-value were computed (audits.statistics; none
+    in audits from before it, which all bootstrapped)."""
 
     level: Literal["group", "class", "term"]
     axis: str
@@ -211,6 +218,7 @@ class Test(Record):
     relevance: Annotated[Interval | None, LEFT_OUT] = None
     p_value: Annotated[float | None, LEFT_OUT] = None
     q_value: Annotated[float | None, LEFT_OUT] = None
+    interval_method: Annotated[IntervalMethod | None, LEFT_OUT] = None
 
 
 class Effect(Record):
@@ -350,3 +358,49 @@ class FaithfulnessReport(StepReport):
     skipped: list[Skipped] = []
     results: list[MethodResult]
     verdict: Verdict
+
+
+# ---- parts.json -------------------------------------------------------------------------------
+
+
+class PartShard(Counts):
+    """A shard merged into a part, with the counts its examples file recorded before it was removed."""
+
+    shard_id: str
+
+
+class Part(Record):
+    """Consecutive shards merged into one file per table (``<table>/<name>.parquet``), in plan order."""
+
+    name: str
+    shards: list[PartShard]
+    rows: dict[str, int]  # rows of the part's file, by table
+
+    @field_validator("shards")
+    @classmethod
+    def _some_shards(cls, shards: list[PartShard]) -> list[PartShard]:
+        if not shards:
+            raise ValueError("a part holds at least one shard")
+        return shards
+
+
+class Parts(File):
+    """The parts of a compacted run; a part listed here is committed: its shards' own files are
+    redundant, and its staged files are moved into place (``run_folder.parts``)."""
+
+    parts: list[Part] = []
+
+    @cached_property
+    def by_shard(self) -> dict[str, Part]:
+        """The part that holds each compacted shard."""
+        return {shard.shard_id: part for part in self.parts for shard in part.shards}
+
+    @field_validator("parts")
+    @classmethod
+    def _each_shard_once(cls, parts: list[Part]) -> list[Part]:
+        names, shards = [part.name for part in parts], [shard.shard_id for part in parts for shard in part.shards]
+        for kind, values in (("part", names), ("shard", shards)):
+            repeated = sorted(value for value, times in Counter(values).items() if times > 1)
+            if repeated:
+                raise ValueError(f"{kind} {repeated[0]} is listed more than once")
+        return parts

@@ -52,8 +52,8 @@ def _truncated_parquet(path: Path) -> Path:
     return path
 
 
-def _broken_json_lines(path: Path) -> Path:
-    path.write_text('{"text": "fine"}\n{"text": "cut off\n{"text": "fine too"}\n')
+def _broken_first_json_line(path: Path) -> Path:
+    path.write_text('{"text": "cut off\n{"text": "fine"}\n')
     return path
 
 
@@ -62,7 +62,8 @@ def _broken_json_lines(path: Path) -> Path:
     [
         ("empty.csv", lambda path: path.write_text(""), "empty.csv cannot be read as csv"),
         ("cut.parquet", _truncated_parquet, "cut.parquet cannot be read as parquet"),
-        ("broken.jsonl", _broken_json_lines, "broken.jsonl cannot be read as json: line 2 is not a JSON object"),
+        ("broken.jsonl", _broken_first_json_line, "broken.jsonl cannot be read as json: its first line is not JSON"),
+        ("open.csv", lambda path: path.write_text('text\n"never closed\n'), "the quoted field that opens at byte 5"),
     ],
 )
 def test_a_data_file_that_cannot_be_read_is_named_before_any_work(tmp_path, model_dir, name, write, message):

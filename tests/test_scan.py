@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,6 +22,7 @@ import yaml
 
 from typer.testing import CliRunner
 
+from http_files import served
 from lrp_audit.cli import app
 from lrp_audit.pipelines.config import ConfigError, load_config
 from lrp_audit.pipelines.scan import locate, run_scan
@@ -61,10 +63,10 @@ def read(run_dir: Path, table: str) -> pa.Table:
 
 
 def test_tables_follow_the_output_contract(ray_local, tmp_path, model_dir, data_file):
-    result = run_scan(load_config(write_config(tmp_path, model_dir, data_file)))
+    result = run_scan(load_config(write_config(tmp_path, model_dir, data_file, runtime={"part_rows": None})))
     for name, schema in SCHEMAS.items():
         files = sorted((result.run_dir / name).glob("*.parquet"))
-        assert len(files) == 7  # row groups of 20, 20 and 8 rows, cut into shards of at most 8
+        assert len(files) == 7  # row groups of 20, 20 and 8 rows, cut into shards of at most 8, not compacted
         assert all(pq.read_schema(f).remove_metadata() == schema for f in files)
         assert not list((result.run_dir / name).glob(".*"))  # no temporary files left behind
 
@@ -135,18 +137,20 @@ def test_a_complete_run_is_not_redone(ray_local, tmp_path, model_dir, data_file)
 def test_a_complete_run_with_missing_or_damaged_files_is_redone_to_the_same_result(
     ray_local, tmp_path, model_dir, data_file
 ):
-    config = load_config(write_config(tmp_path, model_dir, data_file))
+    # Shards of 8, 8, 4 | 8, 8, 4 | 8 rows in parts of at most 16: three parts of two, and one shard alone.
+    config = load_config(write_config(tmp_path, model_dir, data_file, runtime={"part_rows": 16}))
     run_dir = run_scan(config).run_dir
     before = {table: read(run_dir, table) for table in ("tokens", "words", "examples", "errors")}
-    sorted((run_dir / "tokens").glob("*.parquet"))[0].unlink()
-    truncated = sorted((run_dir / "examples").glob("*.parquet"))[1]
+    sorted((run_dir / "tokens").glob("*.parquet"))[0].unlink()  # the shard alone
+    truncated = sorted((run_dir / "examples").glob("*.parquet"))[1]  # the first part
     truncated.write_bytes(truncated.read_bytes()[:100])
     listed = CliRunner().invoke(app, ["runs", str(run_dir.parent), "--format", "json"])
     assert [row["status"] for row in json.loads(listed.stdout)] == ["damaged"]
     audit = CliRunner().invoke(app, ["audit", str(run_dir)])
     assert audit.exit_code == 2 and "the run is damaged: shard" in " ".join(audit.output.split())
     again = run_scan(config)
-    assert again.status == "complete" and again.shards_done_now == 2
+    assert again.status == "complete" and again.shards_done_now == 3
+    assert len(list((run_dir / "tokens").glob("*.parquet"))) == 4
     for table, rows in before.items():
         assert read(run_dir, table).equals(rows), table
 
@@ -213,16 +217,16 @@ def test_a_bad_config_exits_2_naming_the_key_and_writes_nothing(tmp_path, model_
     assert not (tmp_path / "runs").exists()
 
 
-def test_a_killed_scan_resumes_to_the_same_result(ray_local, tmp_path, model_dir, data_file):
+def _kill_mid_scan(config: Path, examples_dir: Path) -> int:
+    """Start the scan of ``config`` in a driver of its own, SIGKILL it once two shards are done, and
+    return how many shards were finished when its actors were gone."""
     import ray
 
-    killed = write_config(tmp_path, model_dir, data_file, runtime={"run_id": "resumed", "shard_rows": 4})
     # The driver joins this test's Ray, so that killing it leaves no orphaned cluster behind.
     environment = {**os.environ, "RAY_ADDRESS": ray.get_runtime_context().gcs_address}
     process = subprocess.Popen(
-        _scan_command(killed), start_new_session=True, stderr=subprocess.DEVNULL, env=environment
+        _scan_command(config), start_new_session=True, stderr=subprocess.DEVNULL, env=environment
     )
-    examples_dir = tmp_path / "runs" / "resumed" / "examples"
     deadline = time.monotonic() + 180
     while len(list(examples_dir.glob("*.parquet"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -232,17 +236,30 @@ def test_a_killed_scan_resumes_to_the_same_result(ray_local, tmp_path, model_dir
     # a shard: count only once they are gone.
     while _attribute_worker_pids() and time.monotonic() < deadline:
         time.sleep(0.1)
-    finished_before = len(list(examples_dir.glob("*.parquet")))
-    assert 2 <= finished_before < 12, "the driver should have been killed mid-scan (12 shards)"
+    return len(list(examples_dir.glob("*.parquet")))
 
-    resumed = run_scan(load_config(killed))
-    assert resumed.shards_done_now == 12 - finished_before
-    fresh = run_scan(load_config(write_config(tmp_path, model_dir, data_file, runtime={"run_id": "fresh", "shard_rows": 4})))
+
+def _same_tables(run_a: Path, run_b: Path) -> None:
     for table in SCHEMAS:
         keys = [(key, "ascending") for key in KEYS[table]]
-        after_kill = pq.read_table(resumed.run_dir / table, schema=SCHEMAS[table]).sort_by(keys)
-        uninterrupted = pq.read_table(fresh.run_dir / table, schema=SCHEMAS[table]).sort_by(keys)
-        assert after_kill.equals(uninterrupted), table
+        a = pq.read_table(run_a / table, schema=SCHEMAS[table]).sort_by(keys)
+        b = pq.read_table(run_b / table, schema=SCHEMAS[table]).sort_by(keys)
+        assert a.equals(b), table
+
+
+@pytest.mark.parametrize("remote", [False, True], ids=["local file", "served over HTTP"])
+def test_a_killed_scan_resumes_to_the_same_result(ray_local, tmp_path, model_dir, data_file, remote):
+    (tmp_path / "remote").mkdir()
+    shutil.copy(data_file, tmp_path / "remote" / "data.parquet")
+    with served(tmp_path / "remote") as (url, _):  # a stand-in for the hub: read in place by range requests
+        source = f"{url}/data.parquet" if remote else data_file
+        killed = write_config(tmp_path, model_dir, source, runtime={"run_id": "resumed", "shard_rows": 4})
+        finished_before = _kill_mid_scan(killed, tmp_path / "runs" / "resumed" / "examples")
+        assert 2 <= finished_before < 12, "the driver should have been killed mid-scan (12 shards)"
+        resumed = run_scan(load_config(killed))
+    assert resumed.shards_done_now == 12 - finished_before
+    fresh = run_scan(load_config(write_config(tmp_path, model_dir, data_file, runtime={"run_id": "fresh", "shard_rows": 4})))
+    _same_tables(resumed.run_dir, fresh.run_dir)
 
 
 def test_sigterm_closes_the_scan_cleanly_and_a_rerun_finishes_it(ray_local, tmp_path, model_dir, data_file):
