@@ -14,6 +14,8 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -27,14 +29,18 @@ from lrp_audit.run_folder.records import (
     GroupCoverage,
     IntervalMethod,
     Manifest,
+    Proxy,
     TermCoverage,
     Test,
+    WordAssociation,
 )
 
 from .counterfactual import VARIANTS, Example, Outcome, build_examples
 from .database import connect, materialize, run_named, scale_config
 from .lexicon import Lexicon, load_lexicons, terms_table
 from .moments import SampleMoments, examples_with_any_term, materialize_shares, moments_by_test, samples
+from .outcomes import outcome_gaps
+from .proxies import PROXY_AXIS, WordCounts, associated, candidate_words, proxy_terms, replacements, word_associations
 from .settings import AuditSettings
 from .statistics import (
     benjamini_hochberg,
@@ -55,12 +61,14 @@ SEEN = ("level", "axis", "group", "prediction", "term", "examples", "examples_wi
         "expected_share", "control_share", "top1_rate", "topk_rate")
 FILES = (AUDIT_FILE, TERMS_FILE)  # the current audit, at the top of the run folder
 STEP = "audit"  # every audit is kept in kept/audit-<key>/
+NO_MODEL = "no model to rerun (the run's config has no loadable model)"
 # Settings that say what to do with the result, or how to compute it, not what it is.
 NOT_IN_KEY = {"enabled", "fail_on_flag", "memory_limit"}
 
 CAVEATS = [
     "A lexicon cannot see proxies: words that stand in for a group without naming it (a hobby, a "
-    "college, a name the lexicon lacks) are invisible to this audit (De-Arteaga et al. 2019).",
+    "college, a name the lexicon lacks) are invisible to the lexicon tests (De-Arteaga et al. 2019); "
+    "proxy discovery needs the group as a column of the data (dataset.sensitive_columns).",
     "Low coverage means the audit saw little, not that the model is clean: check the coverage table.",
     "Explanations can be manipulated (Slack et al. 2020); the counterfactual swap is the check that "
     "does not rely on relevance.",
@@ -126,51 +134,84 @@ def _audit(
     with tempfile.TemporaryDirectory(prefix="lrp-audit-spill-") as spill:
         connection = connect(run_dir, terms, scale_config(spill, settings.memory_limit))
         try:
-            return _audited(connection, manifest, settings, lexicons, predict)
+            return _audited(connection, manifest, settings, lexicons, terms, predict)
         finally:
             connection.close()
 
 
-def _audited(connection, manifest: Manifest, settings: AuditSettings, lexicons: list[Lexicon], predict) -> AuditReport:
-    """The audit over the run's views in ``connection``."""
+def _audited(
+    connection, manifest: Manifest, settings: AuditSettings, lexicons: list[Lexicon], terms: pa.Table, predict
+) -> AuditReport:
+    """The audit over the run's views in ``connection``. Candidate proxies join the lexicon's terms
+    (under ``PROXY_AXIS``) before the terms are matched, so one pass computes every share, and
+    no candidate proxy serves as a control word."""
+    counts = word_associations(connection, settings)
+    associations = associated(counts, settings)
+    words = candidate_words(associations, settings)
+    if words:
+        connection.register("terms", pa.concat_tables([terms, proxy_terms(words)]))
     materialize(connection)
     materialize_shares(connection, settings.top_k)
     coverage = run_named(connection, "coverage").to_pandas()
+    coverage = coverage[coverage["axis"] != PROXY_AXIS]
     num_examples = connection.sql("SELECT count(*) FROM examples").fetchall()[0][0]
 
     tests = _tests(connection, settings)
-    q_values = iter(benjamini_hochberg([test.p_value for test in tests if test.tested]))
-    tests = [test.updated(q_value=next(q_values)) if test.tested else test for test in tests]
+    proxy_tests = {test.group: test for test in tests if test.axis == PROXY_AXIS and test.level == "group"}
+    tests = _corrected([test for test in tests if test.axis != PROXY_AXIS])
+    proxy_tests = dict(zip(proxy_tests, _corrected(list(proxy_tests.values()))))
     candidates = [
         test for test in tests if test.tested and test.level == "group" and _passes_statistics(test, settings)
     ]
-    counterfactuals = _counterfactuals(
-        connection, candidates, {lexicon.axis: lexicon for lexicon in lexicons}, settings, predict
-    )
+    by_axis = {lexicon.axis: lexicon for lexicon in lexicons}
+    proxies = [
+        (association, proxy_tests[association.word])
+        for association in associations
+        if association.word in proxy_tests and _passes_statistics(proxy_tests[association.word], settings)
+    ]
+    swaps = [_lexicon_swap(connection, test, by_axis, settings, predict) for test in candidates]
+    swaps += [_proxy_swap(connection, association, counts, settings, predict) for association, _ in proxies]
+    checks = _counterfactuals(swaps, settings, predict)
     findings = [
         Finding(axis=test.axis, group=test.group, statistics=test, counterfactual=check)
-        for test, check in zip(candidates, counterfactuals)
+        for test, check in zip(candidates, checks)
+    ]
+    found_proxies = [
+        Proxy(**association.model_dump(), statistics=test, counterfactual=check)
+        for (association, test), check in zip(proxies, checks[len(candidates):])
     ]
     flags = [finding for finding in findings if finding.counterfactual.confirmed]
+    confirmed = [proxy for proxy in found_proxies if proxy.counterfactual.confirmed]
     return AuditReport(
         run_id=manifest.run_id,
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        status="flagged" if flags else "clear",
+        status="flagged" if flags or confirmed else "clear",
         method=manifest.method,
         settings=settings.model_dump(),
         lexicons=[lexicon.summary() for lexicon in lexicons],
-        coverage=_coverage(coverage, examples_with_any_term(connection), num_examples),
+        coverage=_coverage(coverage, examples_with_any_term(connection, list(by_axis)), num_examples),
         tests=tests,
         flags=flags,
         unconfirmed=[finding for finding in findings if not finding.counterfactual.confirmed],
         caveats=CAVEATS,
+        outcomes=outcome_gaps(connection, settings),
+        associations=associations,
+        proxies=confirmed,
+        unconfirmed_proxies=[proxy for proxy in found_proxies if not proxy.counterfactual.confirmed],
     )
 
 
+def _corrected(tests: list[Test]) -> list[Test]:
+    """``tests`` with their Benjamini-Hochberg q-values (over the tested ones)."""
+    q_values = iter(benjamini_hochberg([test.p_value for test in tests if test.tested]))
+    return [test.updated(q_value=next(q_values)) if test.tested else test for test in tests]
+
+
 def _tests(connection, settings: AuditSettings) -> list[Test]:
-    """One test per group, per group and predicted class, and per term: bootstrapped from the rows
-    of its examples (fetched for these tests only), or analytic from its moments alone."""
-    moments = {m.key: m for m in moments_by_test(connection)}
+    """One test per group, per group and predicted class, and per term (a candidate proxy: only as a
+    group, its one term): bootstrapped from the rows of its examples (fetched for these tests only),
+    or analytic from its moments alone."""
+    moments = {m.key: m for m in moments_by_test(connection) if m.axis != PROXY_AXIS or m.level == "group"}
     methods = {key: _method(m, settings) for key, m in moments.items()}
     small = [key for key, method in methods.items() if method == "bootstrap"]
     made = {key: _bootstrap(moments[key], rows, settings) for key, rows in samples(connection, small)}
@@ -244,23 +285,44 @@ def _passes_statistics(test: Test, settings: AuditSettings) -> bool:
     return low is not None and low > settings.min_lift and test.q_value <= settings.alpha
 
 
-def _counterfactuals(
-    connection, candidates: list[Test], lexicons: dict[str, Lexicon], settings: AuditSettings, predict
-) -> list[CounterfactualCheck]:
-    """Swap each candidate group's terms for its partner's and rerun the model (one pooled call)."""
-    checks, plans = [], []
-    for test in candidates:
-        partner = lexicons[test.axis].spec.groups[test.group].swap_with
-        if partner is None:
-            reason = f"group {test.group} has no swap_with partner in its lexicon"
-        elif predict is None:
-            reason = "no model to rerun (the run's config has no loadable model)"
-        else:
-            examples = _plan(connection, test, settings)
-            reason = None if examples else "no example has a term with a swap partner"
-            if examples:
-                plans.append((len(checks), examples))
-        checks.append(CounterfactualCheck(partner=partner, confirmed=False, reason=reason))
+@dataclass(frozen=True)
+class Swap:
+    """A candidate's counterfactual: its swap plans, or the reason it has none."""
+
+    partner: str | None
+    examples: list[Example]
+    reason: str | None
+
+
+def _lexicon_swap(connection, test: Test, lexicons: dict[str, Lexicon], settings: AuditSettings, predict) -> Swap:
+    """Swap a candidate group's terms for its partner's (the lexicon's swap rows)."""
+    partner = lexicons[test.axis].spec.groups[test.group].swap_with
+    if partner is None:
+        return Swap(partner, [], f"group {test.group} has no swap_with partner in its lexicon")
+    if predict is None:
+        return Swap(partner, [], NO_MODEL)
+    examples = _plan(connection, test.axis, test.group, f"sample/{test.axis}/{test.group}", settings)
+    return Swap(partner, examples, None if examples else "no example has a term with a swap partner")
+
+
+def _proxy_swap(
+    connection, association: WordAssociation, counts: list[WordCounts], settings: AuditSettings, predict
+) -> Swap:
+    """Replace a candidate proxy, in the examples that contain it, by words drawn from ``replacements``."""
+    pool = replacements(association, counts, settings)
+    if pool is None:
+        return Swap(None, [], f"no other group's proxy and no neutral word to replace {association.word!r} with")
+    if predict is None:
+        return Swap(pool.partner, [], NO_MODEL)
+    key = f"proxy/{association.column}/{association.group}/{association.word}"
+    examples = _plan(connection, PROXY_AXIS, association.word, key, settings, pool.words)
+    return Swap(pool.partner, examples, None if examples else "no example to replace it in")
+
+
+def _counterfactuals(swaps: list[Swap], settings: AuditSettings, predict) -> list[CounterfactualCheck]:
+    """Rerun every planned swap and its control (one pooled call); q-values over the measured ones."""
+    plans = [(index, swap.examples) for index, swap in enumerate(swaps) if swap.examples]
+    checks = [CounterfactualCheck(partner=swap.partner, confirmed=False, reason=swap.reason) for swap in swaps]
     rows = [
         dict(zip(("text", "text_pair"), example.texts(variant))) | {"target": example.target}
         for _, examples in plans
@@ -307,18 +369,22 @@ def unconfirmed_reason(check: CounterfactualCheck, settings: AuditSettings) -> s
     )
 
 
-def _plan(connection, test: Test, settings: AuditSettings) -> list[Example]:
-    """The swap plan for a sample of the examples that contain the group."""
-    rng = rng_for(settings.seed, f"sample/{test.axis}/{test.group}")
-    where = [test.axis, test.group]
-    ids = [row["example_id"] for row in _rows(connection, EXAMPLES_WITH_GROUP, where)]
+def _plan(
+    connection, axis: str, group: str, key: str, settings: AuditSettings, pool: list[str] | None = None
+) -> list[Example]:
+    """The swap plan for a seeded sample of the examples that contain the group: each term replaced
+    by its lexicon replacement, or (a proxy's) by a word drawn from ``pool``."""
+    rng = rng_for(settings.seed, key)
+    ids = [row["example_id"] for row in _rows(connection, EXAMPLES_WITH_GROUP, [axis, group])]
     if len(ids) > settings.counterfactual_examples:
         ids = sorted(rng.choice(ids, settings.counterfactual_examples, replace=False).tolist())
     connection.register("chosen", pa.table({"example_id": ids}))
     examples = _rows(connection, CHOSEN_EXAMPLES)
-    matches = _rows(connection, CHOSEN_MATCHES, where)
+    matches = _rows(connection, CHOSEN_MATCHES, [axis, group])
     control_words = _rows(connection, CHOSEN_CONTROL_WORDS)
     connection.unregister("chosen")
+    if pool is not None:
+        matches = [match | {"replacement": str(rng.choice(pool))} for match in matches]
     return build_examples(examples, matches, control_words, rng)
 
 

@@ -1,7 +1,8 @@
 """DuckDB over a run's Parquet, read in place, and the named queries of ``queries/``.
 
 ``connect(run_dir)`` registers the views ``tokens``, ``words``, ``examples``, ``errors`` and
-``terms`` (plus ``term_words``, ``matches``, ``example_totals``) from ``queries/views.sql``. Query
+``terms`` (plus ``term_words``, ``matches``, ``example_totals``, ``sensitive_groups``) from
+``queries/views.sql``. Query
 parameters are DuckDB variables, always set through bound values (``SET VARIABLE x = ?``): the
 same ``.sql`` files run unchanged in the DuckDB command line after ``SET VARIABLE x = ...``.
 """

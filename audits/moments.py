@@ -110,8 +110,10 @@ def moments_by_test(connection: duckdb.DuckDBPyConnection) -> list[SampleMoments
     return sorted(found, key=lambda m: (LEVELS.index(m.level), m.axis, m.group, m.prediction or "", m.term or ""))
 
 
-def examples_with_any_term(connection: duckdb.DuckDBPyConnection) -> int:
-    return connection.sql(f"SELECT count(DISTINCT example_id) FROM {SHARES}").fetchall()[0][0]
+def examples_with_any_term(connection: duckdb.DuckDBPyConnection, axes: list[str]) -> int:
+    """Examples that contain a term of one of ``axes``."""
+    sql = f"SELECT count(DISTINCT example_id) FROM {SHARES} WHERE list_contains(?, axis)"
+    return connection.sql(sql, params=[axes]).fetchall()[0][0]
 
 
 def samples(connection: duckdb.DuckDBPyConnection, keys: list[tuple]) -> Iterator[tuple[tuple, pd.DataFrame]]:

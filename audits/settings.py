@@ -42,6 +42,15 @@ class AuditSettings(BaseModel):
     min_probability_change: float = Field(
         0.05, ge=0, le=1, description="Swapping must move the target probability this much more than the control."
     )
+    proxy_min_count: int = Field(
+        20, ge=2, description="Words in fewer examples with a sensitive column's value are not tested as proxies."
+    )
+    proxy_min_odds_ratio: float = Field(
+        2.0, gt=1, description="A word goes with a group when its odds ratio is at least this (and q <= alpha)."
+    )
+    proxy_max_words: int = Field(
+        50, ge=1, description="The most strongly associated words whose relevance and counterfactual are tested."
+    )
     seed: int = 0
     fail_on_flag: bool = Field(False, description="Exit with code 3 when a flag is raised.")
     memory_limit: str | None = Field(

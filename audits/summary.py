@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from lrp_audit.run_folder.records import AuditReport, FaithfulnessReport, Interval
+from lrp_audit.run_folder.records import AuditReport, FaithfulnessReport, Interval, OutcomeGaps, OutcomeMetric, Proxy
 
 from .compare import Comparison
 
@@ -23,6 +23,79 @@ def _number(value: float | None, form: str = ".2f") -> str:
 
 
 VERDICT_STYLE = {"flag": "[bold red]FLAG[/]", "unconfirmed": "[yellow]unconfirmed[/]", "clear": "", "untested": ""}
+# How a metric of OutcomeMetric is named in the summary and the report.
+METRIC_NAMES = {
+    "selection_rate": "selection rate",
+    "true_positive_rate": "TPR",
+    "false_positive_rate": "FPR",
+    "accuracy": "accuracy",
+}
+PROXY_MEANING = (
+    "proxy: a word outside the lexicons whose occurrence goes with a group of a sensitive column (odds ratio; "
+    "rate: the group's share of the examples with the word, against its share of all); confirmed when the model "
+    "relies on it (lift over control words) and replacing it moves its predictions more than replacing as many "
+    "other words (excess change)."
+)
+OUTCOME_MEANING = (
+    "selection rate: how often the model predicts the class; TPR / FPR: of the examples labelled with the class / "
+    "with another, how many it predicts as the class; difference: the largest gap between two groups (max - min); "
+    "ratio: min / max (1: equal)."
+)
+
+
+def has_sensitive(report: AuditReport) -> bool:
+    """Whether the audit compared groups of sensitive columns (dataset.sensitive_columns)."""
+    return bool(report.outcomes or report.associations or report.proxies or report.unconfirmed_proxies)
+
+
+def metric_name(metric: OutcomeMetric) -> str:
+    """``selection rate (hired)``: the metric and the class it is a rate of."""
+    name = METRIC_NAMES.get(metric.metric, metric.metric)
+    return name if metric.of_class is None else f"{name} ({metric.of_class})"
+
+
+def proxy_name(proxy: Proxy) -> str:
+    """``'lacrosse' (gender = f)``: the word and the group it stands in for."""
+    return f"{proxy.word!r} ({proxy.column} = {proxy.group})"
+
+
+def _proxy_record(proxy: Proxy) -> dict:
+    association, check = proxy.association, proxy.counterfactual
+    return {
+        "column": proxy.column,
+        "group": proxy.group,
+        "word": proxy.word,
+        "examples": association.examples,
+        "group_rate": association.group_rate,
+        "base_rate": association.base_rate,
+        "odds_ratio": association.odds_ratio,
+        "association_q": association.q_value,
+        "lift": None if proxy.statistics.lift_control is None else proxy.statistics.lift_control.model_dump(),
+        "q_value": proxy.statistics.q_value,
+        "partner": check.partner,
+        "excess_change": None if check.excess_change is None else check.excess_change.model_dump(),
+        "counterfactual_q": check.q_value,
+    }
+
+
+def _outcome_record(gaps: OutcomeGaps) -> dict:
+    return {
+        "column": gaps.column,
+        "examples": gaps.examples,
+        "missing": gaps.missing,
+        "groups": gaps.groups,
+        "too_small": gaps.too_small,
+        "metrics": [
+            {
+                "metric": metric.metric,
+                "of_class": metric.of_class,
+                "by_group": {group: value.estimate for group, value in metric.by_group.items()},
+                "difference": metric.difference.model_dump(),
+                "ratio": metric.ratio,
+            }
+            for metric in gaps.metrics
+        ],
+    } | ({"reason": gaps.reason} if gaps.reason else {})
 
 
 def audit_record(report: AuditReport) -> dict:
@@ -51,7 +124,7 @@ def audit_record(report: AuditReport) -> dict:
             }
         )
     coverage = report.coverage
-    return {
+    record = {
         "run_id": report.run_id,
         "key": report.key,
         "created_at": report.created_at,
@@ -66,6 +139,16 @@ def audit_record(report: AuditReport) -> dict:
             {"group": f"{f.axis}/{f.group}", "reason": f.counterfactual.reason} for f in report.unconfirmed
         ],
     }
+    if has_sensitive(report):  # (an audit without sensitive columns keeps the record it always had)
+        record |= {
+            "findings": report.findings,
+            "proxies": [_proxy_record(proxy) for proxy in report.proxies],
+            "unconfirmed_proxies": [
+                _proxy_record(proxy) | {"reason": proxy.counterfactual.reason} for proxy in report.unconfirmed_proxies
+            ],
+            "outcomes": [_outcome_record(gaps) for gaps in report.outcomes],
+        }
+    return record
 
 
 def print_summary(report: AuditReport, console: Console) -> None:
@@ -103,7 +186,18 @@ def print_summary(report: AuditReport, console: Console) -> None:
         console.print("No lexicon term occurs in this run: nothing to test (see coverage in audit.json).")
     for entry in record["unconfirmed"]:
         console.print(f"[yellow]unconfirmed[/] {entry['group']}: {entry['reason']}", highlight=False)
-    if record["flags"]:
+    if has_sensitive(report):
+        _print_outcomes(report, console)
+        _print_proxies(report, console)
+    if report.proxies:
+        names = ", ".join(record["flags"] + [f"proxy {proxy_name(proxy)}" for proxy in report.proxies])
+        console.print(
+            f"[bold red]flagged ({report.findings} finding{'' if report.findings == 1 else 's'}):[/] {names}: "
+            "the model relies on these words; "
+            "swapping or replacing them moves its predictions.",
+            highlight=False,
+        )
+    elif record["flags"]:
         names = ", ".join(record["flags"])
         console.print(
             f"[bold red]flagged:[/] {names}: the model relies on these words; swapping them moves its predictions."
@@ -112,6 +206,80 @@ def print_summary(report: AuditReport, console: Console) -> None:
         console.print("[green]no flag raised[/]")
     for caveat in report.caveats:
         console.print(f"[dim]note: {caveat}[/]", highlight=False)
+
+
+def _print_outcomes(report: AuditReport, console: Console) -> None:
+    """Per sensitive column (and intersection): each metric per group with its interval, the gap and ratio."""
+    level = round(100 * report.settings["confidence"])
+    for gaps in report.outcomes:
+        sizes = ", ".join(f"{group} {count}" for group, count in gaps.groups.items())
+        line = f"[bold]Decisions by {gaps.column}[/] ({gaps.examples} examples: {sizes or 'no group compared'}"
+        if gaps.missing:
+            line += f"; {gaps.missing} without a value"
+        console.print(line + ")", highlight=False)
+        if gaps.too_small:
+            small = ", ".join(f"{group} ({count})" for group, count in gaps.too_small.items())
+            console.print(f"  too few examples to compare: {small}", highlight=False)
+        if not gaps.metrics:
+            console.print(f"  no metric: {gaps.reason or 'fewer than two groups to compare'}", highlight=False)
+            continue
+        table = Table(show_edge=False, header_style="bold", box=None, pad_edge=False, padding=(0, 1))
+        table.add_column(f"metric ({level}% CI)", justify="left", no_wrap=True)
+        for group in gaps.groups:
+            table.add_column(group, justify="right", no_wrap=True)
+        table.add_column("difference", justify="right", no_wrap=True)
+        table.add_column("ratio", justify="right", no_wrap=True)
+        for metric in gaps.metrics:
+            cells = [metric.by_group[group].text(".2f") if group in metric.by_group else "-" for group in gaps.groups]
+            table.add_row(metric_name(metric), *cells, metric.difference.text(".2f"), _number(metric.ratio))
+        console.print(table)
+    if report.outcomes:
+        console.print(f"[dim]{OUTCOME_MEANING}[/]", highlight=False)
+
+
+def _print_proxies(report: AuditReport, console: Console) -> None:
+    """Confirmed and unconfirmed proxy words with their association, reliance and counterfactual."""
+    proxies = [(proxy, "flag") for proxy in report.proxies] + [(p, "unconfirmed") for p in report.unconfirmed_proxies]
+    if not proxies:
+        console.print(
+            f"No proxy word: of {len(report.associations)} words associated with a group, none is relied on "
+            "more than control words.",
+            highlight=False,
+        )
+        return
+    level = round(100 * report.settings["confidence"])
+    table = Table(show_edge=False, header_style="bold", box=None, pad_edge=False, padding=(0, 1))
+    headers = (
+        "proxy", "group", "odds ratio", "rate (base)", "q", f"lift ({level}% CI)", "q lift", "excess change", "q swap",
+        "verdict",
+    )
+    for column in headers:
+        table.add_column(column, justify="left" if column in ("proxy", "group", "verdict") else "right", no_wrap=True)
+    for proxy, verdict in proxies:
+        association, check = proxy.association, proxy.counterfactual
+        table.add_row(
+            proxy.word,
+            f"{proxy.column} = {proxy.group}",
+            f"{association.odds_ratio:.1f}",
+            f"{association.group_rate:.2f} ({association.base_rate:.2f})",
+            _number(association.q_value, ".1g"),
+            _interval(_plain(proxy.statistics.lift_control)),
+            _number(proxy.statistics.q_value, ".1g"),
+            "-" if check.excess_change is None else check.excess_change.text("+.2f"),
+            _number(check.q_value, ".1g"),
+            VERDICT_STYLE[verdict],
+        )
+    console.print(table)
+    console.print(f"[dim]{PROXY_MEANING}[/]", highlight=False)
+    for proxy in report.unconfirmed_proxies:
+        console.print(
+            f"[yellow]unconfirmed[/] proxy {proxy_name(proxy)}: {proxy.counterfactual.reason or 'not confirmed'}",
+            highlight=False,
+        )
+
+
+def _plain(value: Interval | None) -> dict | None:
+    return None if value is None else value.model_dump()
 
 
 def faithfulness_record(report: FaithfulnessReport) -> dict:

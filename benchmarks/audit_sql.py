@@ -15,6 +15,8 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +38,29 @@ TERM_RATE = 0.05  # 1 word in 20 is a lexicon term
 PIECES = (1, 1, 1, 2, 3)  # tokens per word, drawn uniformly from these (capped at the word's length)
 
 
+@dataclass(frozen=True)
+class Drawn:
+    """A shard's words: ``choice`` indexes the vocabulary (``VOCABULARY`` plain words ``w<i>x``, then
+    the terms), example by example; ``shift`` is added to each word's relevance (spread over its
+    tokens); ``examples`` holds further columns of the examples table (such as ``sensitive``)."""
+
+    choice: np.ndarray
+    shift: np.ndarray | None = None
+    examples: dict = field(default_factory=dict)
+
+
+# (rng, examples, words per example, number of terms) -> the shard's words
+Draw = Callable[[np.random.Generator, int, int, int], Drawn]
+
+
+def uniform_words(rng: np.random.Generator, examples: int, words_per_example: int, terms: int) -> Drawn:
+    """1 word in 20 a term, every word of the vocabulary as likely as any other."""
+    n_words = examples * words_per_example
+    is_term = rng.random(n_words) < TERM_RATE
+    term = VOCABULARY + rng.integers(terms, size=n_words)
+    return Drawn(np.where(is_term, term, rng.integers(VOCABULARY, size=n_words)))
+
+
 def synthetic_run(
     run_dir: Path,
     num_examples: int,
@@ -45,16 +70,18 @@ def synthetic_run(
     pieces: tuple[int, ...] = PIECES,
     shards: int = SHARDS,
     seed: int = 0,
+    draw: Draw = uniform_words,
 ) -> Path:
-    """A complete run folder of ``num_examples`` examples of ``words_per_example`` words (1 in 20 a
-    lexicon term), with random relevance, written shard by shard so that memory holds one shard."""
+    """A complete run folder of ``num_examples`` examples of ``words_per_example`` words (by default 1
+    in 20 a lexicon term: ``draw`` chooses them), with random relevance, written shard by shard so
+    that memory holds one shard."""
     if (run_dir / "manifest.json").exists():
         return run_dir
     rng = np.random.default_rng(seed)
     vocabulary = pa.array([f"w{i}x" for i in range(VOCABULARY)] + terms)
     lengths = pc.utf8_length(vocabulary).to_numpy()
     for shard, ids in enumerate(np.array_split(np.arange(num_examples), shards)):
-        tables = _shard(ids, vocabulary, lengths, words_per_example, np.asarray(pieces), rng)
+        tables = _shard(ids, vocabulary, lengths, words_per_example, np.asarray(pieces), rng, draw)
         name = f"{shard:05d}.parquet"
         for table in ("tokens", "words", "errors"):
             write_atomic(tables[table], run_dir / table / name)
@@ -67,12 +94,11 @@ def synthetic_run(
     return run_dir
 
 
-def _shard(ids, vocabulary: pa.Array, lengths, words_per_example: int, pieces, rng) -> dict[str, pa.Table]:
+def _shard(ids, vocabulary: pa.Array, lengths, words_per_example: int, pieces, rng, draw: Draw) -> dict[str, pa.Table]:
     """The four tables of one shard: words of 1-3 tokens, spans that tile each word."""
     n_words = len(ids) * words_per_example
-    is_term = rng.random(n_words) < TERM_RATE
-    terms = len(vocabulary) - VOCABULARY
-    choice = np.where(is_term, VOCABULARY + rng.integers(terms, size=n_words), rng.integers(VOCABULARY, size=n_words))
+    drawn = draw(rng, len(ids), words_per_example, len(vocabulary) - VOCABULARY)
+    choice = drawn.choice.ravel()
     word_lengths = lengths[choice].reshape(len(ids), words_per_example)
     starts = (np.cumsum(word_lengths + 1, axis=1) - word_lengths - 1).ravel()
     word_lengths = word_lengths.ravel()
@@ -86,6 +112,8 @@ def _shard(ids, vocabulary: pa.Array, lengths, words_per_example: int, pieces, r
     position = np.arange(len(token_word)) - np.repeat(first_token, tokens_per_example)
     example_ids = pa.array([f"ex{i:08d}" for i in ids])
     relevance = rng.normal(0, 1, len(token_word)).astype(np.float32)
+    if drawn.shift is not None:
+        relevance += (drawn.shift.ravel()[token_word] / piece).astype(np.float32)
     tokens = {
         "example_id": example_ids.take(example_of_token),
         "position": position.astype(np.int32),
@@ -126,7 +154,7 @@ def _shard(ids, vocabulary: pa.Array, lengths, words_per_example: int, pieces, r
         "conservation_gap": np.zeros(len(ids)),
         "num_tokens": tokens_per_example.astype(np.int32),
         "truncated": np.zeros(len(ids), bool),
-    }
+    } | drawn.examples
     return {
         "tokens": _table(tokens, TOKENS),
         "words": _table(words_table, WORDS),

@@ -64,6 +64,7 @@ EXAMPLES = pa.schema(
         ("contrast_logit", pa.float64()),
         ("explained", pa.float64()),  # target_logit - contrast_logit (target_logit without a contrast)
         ("target_relevance_sum", pa.float64()),  # the relevance of target_logit alone
+        ("sensitive", pa.map_(pa.string(), pa.string())),  # dataset.sensitive_columns: column -> value
     ]
 )
 ERRORS = pa.schema([("example_id", pa.string()), ("kind", pa.string()), ("message", pa.string())])
@@ -74,19 +75,22 @@ def to_tables(
     ids: Sequence[str] | None = None,
     labels: Sequence[str | None] | None = None,
     errors: Sequence[tuple[str, str, str]] = (),
+    sensitive: Sequence[dict[str, str | None]] | None = None,
 ) -> dict[str, pa.Table]:
     """The tables ``tokens``, ``words``, ``examples`` and ``errors`` (float32 relevance kept exact).
 
     ``ids`` name the examples (default: their position, ``"0"``, ``"1"``, ...), ``labels`` are
-    their dataset labels (default: none), ``errors`` are ``(example_id, kind, message)`` rows.
+    their dataset labels (default: none), ``errors`` are ``(example_id, kind, message)`` rows,
+    ``sensitive`` each example's sensitive columns and values, never seen by the model (default: none).
     """
     explanations = list(explanations)
     ids = [str(row) for row in range(len(explanations))] if ids is None else list(ids)
     labels = [None] * len(explanations) if labels is None else list(labels)
+    sensitive = [None] * len(explanations) if sensitive is None else list(sensitive)
     return {
         "tokens": _tokens(ids, explanations),
         "words": _words(ids, explanations),
-        "examples": _examples(ids, labels, explanations),
+        "examples": _examples(ids, labels, sensitive, explanations),
         "errors": pa.Table.from_pylist(
             [{"example_id": i, "kind": k, "message": m} for i, k, m in errors], schema=ERRORS
         ),
@@ -129,7 +133,9 @@ def _words(ids: list[str], explanations: list[Explanation]) -> pa.Table:
     return pa.table(columns, schema=WORDS)
 
 
-def _examples(ids: list[str], labels: list[str | None], explanations: list[Explanation]) -> pa.Table:
+def _examples(
+    ids: list[str], labels: list[str | None], sensitive: list[dict | None], explanations: list[Explanation]
+) -> pa.Table:
     rows = [
         {
             "example_id": example_id,
@@ -151,7 +157,8 @@ def _examples(ids: list[str], labels: list[str | None], explanations: list[Expla
             "contrast_logit": e.contrast_logit,
             "explained": e.explained,
             "target_relevance_sum": e.target_relevance_sum,
+            "sensitive": None if values is None else list(values.items()),
         }
-        for example_id, label, e in zip(ids, labels, explanations)
+        for example_id, label, values, e in zip(ids, labels, sensitive, explanations)
     ]
     return pa.Table.from_pylist(rows, schema=EXAMPLES)

@@ -236,7 +236,7 @@ def _target(value: str | None) -> int | str | None:
 RunDir = Annotated[Path, typer.Argument(help="A scan's run folder, such as runs/scan-0123456789ab.")]
 FailOnFlag = Annotated[
     bool,
-    typer.Option("--fail-on-flag", help="Exit with code 3 when the audit raises a flag (also audit.fail_on_flag)."),
+    typer.Option("--fail-on-flag", help="Exit with code 3 when the audit raises a flag or confirms a proxy word (also audit.fail_on_flag)."),
 ]
 
 
@@ -259,8 +259,8 @@ def scan(
     Rerunning the same command resumes an interrupted scan; a complete one is not redone, and
     neither are its audit and faithfulness check while their settings are unchanged.
 
-    Exit codes: 0 done, 3 a flag was raised and --fail-on-flag is set, 2 bad config or input (also: every
-    row failed), 143 / 130 stopped by SIGTERM / SIGINT (rerun to finish), 1 internal error.
+    Exit codes: 0 done, 3 a flag was raised (or a proxy confirmed) and --fail-on-flag is set, 2 bad
+    config or input (also: every row failed), 143 / 130 stopped by SIGTERM / SIGINT (rerun to finish), 1 internal error.
     """
     _scan(config, overrides or [], fail_on_flag, output_format)
 
@@ -311,7 +311,7 @@ def _scan(config: Path, overrides: list[str], fail_on_flag: bool, output_format:
     else:
         _print_summaries(result.audit, result.evaluation)
         _next_steps(result.scan.run_dir, result.flags)
-    if result.flags and (fail_on_flag or scan_config.audit.fail_on_flag):
+    if result.findings and (fail_on_flag or scan_config.audit.fail_on_flag):
         raise typer.Exit(FLAGGED)
 
 
@@ -352,13 +352,14 @@ def audit(
 
     Share of relevance on lexicon terms, its lift over control words, bootstrap intervals,
     permutation tests with Benjamini-Hochberg correction, and a counterfactual swap rerun on the
-    Ray pool. Also refreshes report.html.
+    Ray pool. With dataset.sensitive_columns, also outcome gaps between groups and proxy words
+    (associated with a group, relied on, and confirmed by replacing them). Also refreshes report.html.
 
     Every audit is kept in the run folder under the key of its settings (`kept/audit-<key>/`);
     audit.json is the current one. Asking again for settings already audited does no work.
 
-    Exit codes: 0 no flag (or a flag without --fail-on-flag), 3 a flag was raised and --fail-on-flag
-    (or audit.fail_on_flag) is set, 2 bad input or config, 1 internal error.
+    Exit codes: 0 no flag (or a flag without --fail-on-flag), 3 a flag or a confirmed proxy and
+    --fail-on-flag (or audit.fail_on_flag) is set, 2 bad input or config, 1 internal error.
     """
     from lrp_audit.audits.summary import audit_record
     from lrp_audit.pipelines.job import audit_run
@@ -369,7 +370,7 @@ def audit(
         _print_json(audit_record(outcome.report) | {"origin": outcome.origin})
     else:
         _print_summaries(outcome, None)
-    if outcome.report.flags and (fail_on_flag or config.audit.fail_on_flag):
+    if outcome.report.findings and (fail_on_flag or config.audit.fail_on_flag):
         raise typer.Exit(FLAGGED)
 
 

@@ -60,7 +60,21 @@ class DatasetSection(Section):
     text_pair_column: str | None = None
     label_column: str | None = None
     id_column: str | None = None
+    sensitive_columns: list[str] = Field(
+        default=[], description="Columns copied into the examples table to group its examples; never shown to the model."
+    )
     limit: int | None = Field(default=None, ge=1)
+
+    @field_validator("sensitive_columns")
+    @classmethod
+    def _each_once(cls, columns: list[str], info: ValidationInfo) -> list[str]:
+        repeated = sorted({column for column in columns if columns.count(column) > 1})
+        if repeated:
+            raise ValueError(f"column {repeated[0]!r} is listed twice")
+        for key in ("text_column", "text_pair_column"):
+            if info.data.get(key) in columns:
+                raise ValueError(f"column {info.data[key]!r} is the dataset.{key}: the model reads it")
+        return columns
 
 
 class AttributionSection(Section):
@@ -144,6 +158,8 @@ class ScanConfig(Section):
         for key, default in (("contrast", None), ("chat_template", False)):
             if identity["attribution"][key] == default:
                 del identity["attribution"][key]
+        if not identity["dataset"]["sensitive_columns"]:
+            del identity["dataset"]["sensitive_columns"]
         return identity
 
     def identity_hash(self) -> str:

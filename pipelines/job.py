@@ -47,6 +47,11 @@ class JobResult:
     def flags(self) -> list:
         return self.audit.report.flags if self.audit else []
 
+    @property
+    def findings(self) -> int:
+        """Flags and confirmed proxies: what ``--fail-on-flag`` exits 3 on."""
+        return self.audit.report.findings if self.audit else 0
+
     def record(self) -> dict:
         """The job as one JSON object, for schedulers."""
         scan = self.scan

@@ -66,6 +66,7 @@ class Tokenized:
     shard: Shard
     ids: list[str]
     labels: list[str | None]
+    sensitive: list[dict[str, str | None]]  # each good row's sensitive columns (dataset.sensitive_columns)
     records: list[Encoded]
     errors: list[tuple[str, str, str]]  # example_id, kind, message
     input_rows: int
@@ -75,7 +76,7 @@ def tokenize(shard: Shard, config: ScanConfig) -> Tokenized:
     """Read one shard, sort its bad rows into errors and tokenise the rest (a CPU task ahead of the model)."""
     data, model, attribution = config.dataset, config.model, config.attribution
     names = (data.text_column, data.text_pair_column, data.label_column, data.id_column)
-    rows = read_shard(shard, list(dict.fromkeys(c for c in names if c)))
+    rows = read_shard(shard, list(dict.fromkeys([*(c for c in names if c), *data.sensitive_columns])))
     ids = _example_ids(rows, shard, data.id_column)
     texts, pairs = ([_decoded(v) for v in rows.columns[column]] if column else None for column in names[:2])
     labels = rows.columns[names[2]] if names[2] else [None] * len(texts)
@@ -117,6 +118,7 @@ def tokenize(shard: Shard, config: ScanConfig) -> Tokenized:
         shard=shard,
         ids=[ids[r] for r in good],
         labels=[as_text(labels[r]) for r in good],
+        sensitive=[{c: as_text(rows.columns[c][r]) for c in data.sensitive_columns} for r in good],
         records=records,
         errors=errors,
         input_rows=rows.num_rows,

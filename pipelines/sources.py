@@ -277,6 +277,9 @@ def _check_columns(section: DatasetSection, columns: list[str]) -> None:
         column = getattr(section, key)
         if column is not None and column not in columns:
             raise ConfigError(f"dataset.{key}: column {column!r} is not in the dataset (columns: {columns})")
+    for column in section.sensitive_columns:
+        if column not in columns:
+            raise ConfigError(f"dataset.sensitive_columns: column {column!r} is not in the dataset (columns: {columns})")
 
 
 def _limit(shards: list[Shard], limit: int | None) -> list[Shard]:

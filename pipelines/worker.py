@@ -115,7 +115,11 @@ class ModelWorker:
             "padded_tokens": self._padded_tokens(lengths),
         }
         tables = to_tables(
-            [explanations[i] for i in kept], [shard.ids[i] for i in kept], [shard.labels[i] for i in kept], errors
+            [explanations[i] for i in kept],
+            [shard.ids[i] for i in kept],
+            [shard.labels[i] for i in kept],
+            errors,
+            [shard.sensitive[i] for i in kept],
         )
         folder, shard_id = Path(run_dir), shard.shard.shard_id
         for name in ("tokens", "words", "errors"):

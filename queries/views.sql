@@ -7,7 +7,12 @@
 -- From Python, audits.connect(run_dir) does all of this (and registers the lexicon as terms).
 
 CREATE OR REPLACE VIEW tokens AS FROM read_parquet(getvariable('run_dir') || '/tokens/*.parquet');
-CREATE OR REPLACE VIEW examples AS FROM read_parquet(getvariable('run_dir') || '/examples/*.parquet');
+-- `sensitive` holds the dataset's sensitive columns (dataset.sensitive_columns); runs scanned before
+-- them get it as NULL.
+CREATE OR REPLACE VIEW examples AS
+FROM read_parquet(getvariable('run_dir') || '/examples/*.parquet')
+UNION ALL BY NAME
+SELECT NULL::MAP(VARCHAR, VARCHAR) AS sensitive WHERE false;
 CREATE OR REPLACE VIEW errors AS FROM read_parquet(getvariable('run_dir') || '/errors/*.parquet');
 
 -- One row per word of each text, as the scan wrote it: the tokeniser's words with their subwords
@@ -94,3 +99,17 @@ SELECT example_id,
        max(abs_relevance) FILTER (WHERE norm <> '') AS top1_abs
 FROM words
 GROUP BY example_id;
+
+-- One row per example and sensitive column with a value (dataset.sensitive_columns: columns of the
+-- dataset the model never saw), and per example and pair of such columns (their intersection,
+-- `column` 'gender & race', `group` 'female & black'): the groups the audit compares.
+CREATE OR REPLACE VIEW sensitive_groups AS
+WITH single AS (
+    SELECT example_id, entry.key AS "column", entry.value AS "group"
+    FROM (SELECT example_id, unnest(map_entries(sensitive)) AS entry FROM examples)
+    WHERE entry.value IS NOT NULL
+)
+SELECT example_id, "column", "group", [ "column" ] AS columns FROM single
+UNION ALL
+SELECT a.example_id, a."column" || ' & ' || b."column", a."group" || ' & ' || b."group", [a."column", b."column"]
+FROM single AS a JOIN single AS b ON a.example_id = b.example_id AND a."column" < b."column";

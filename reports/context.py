@@ -9,12 +9,27 @@ from pathlib import Path
 from . import gather, plots
 from .heatmaps import example_view
 from lrp_audit.audits.audit import NOT_IN_KEY
+from lrp_audit.audits.summary import has_sensitive, metric_name
 from lrp_audit.run_folder import AUDIT_FILE, FAITHFULNESS_FILE, TERMS_FILE, complete_manifest, kept_results
-from lrp_audit.run_folder.records import AuditReport, FaithfulnessReport, Finding, Manifest, Record, StepReport
+from lrp_audit.run_folder.records import (
+    AuditReport,
+    CounterfactualCheck,
+    FaithfulnessReport,
+    Finding,
+    Manifest,
+    OutcomeGaps,
+    Proxy,
+    Record,
+    StepReport,
+    Test,
+)
 
 from .inputs import read_optional
 
 ERROR_SAMPLES = 5
+# Words per sensitive column in the relevance-by-group table.
+WORDS_BY_GROUP = 10
+RATE = ".3f"  # a rate of decisions and its interval, 0.004 as well as 0.95
 GAP_MEANING = {
     "cp-lrp": "With cp-lrp relevance is conservative up to biases: the gap is what the model's biases absorbed.",
     "attnlrp": "AttnLRP's softmax rule is not exactly conservative, so the gap holds that as well as the biases.",
@@ -40,6 +55,7 @@ def build(run_dir: Path, examples_per_heatmap: int) -> dict:
             "axes": [],
             "heatmaps": [],
             "faithfulness": None,
+            "sensitive": None,
         }
         if audit is not None and (run_dir / TERMS_FILE).is_file():
             context |= _audit(connection, audit, examples_per_heatmap)
@@ -136,16 +152,19 @@ def _audit(connection, audit: AuditReport, examples_per_heatmap: int) -> dict:
         "audit": _verdict(audit),
         "axes": _axes(audit, shares),
         "heatmaps": _heatmaps(connection, audit, list(shares), examples_per_heatmap),
+        "sensitive": _sensitive(connection, audit) if has_sensitive(audit) else None,
     }
 
 
 def _entry(entry: Finding, status: str) -> dict:
     """A flag or unconfirmed candidate with its evidence."""
-    statistics, check = entry.statistics, entry.counterfactual
+    return {"axis": entry.axis, "group": entry.group} | _evidence(entry.statistics, entry.counterfactual, status)
+
+
+def _evidence(statistics: Test, check: CounterfactualCheck, status: str) -> dict:
+    """What makes a candidate (a lexicon group or a proxy word) a finding: its reliance and its swap."""
     return {
         "status": status,
-        "axis": entry.axis,
-        "group": entry.group,
         "examples": statistics.examples,
         "share": statistics.share,
         "control_share": statistics.control_share,
@@ -154,6 +173,7 @@ def _entry(entry: Finding, status: str) -> dict:
         "partner": check.partner,
         "swap": _plain(check.swap),
         "control": _plain(check.control),
+        "excess_change": _plain(check.excess_change),
         "counterfactual_examples": check.examples,
         "counterfactual_q": check.q_value,
         "reason": check.reason,
@@ -175,6 +195,10 @@ def _verdict(audit: AuditReport) -> dict:
         "created_at": audit.created_at,
         "settings": audit.settings,
         "entries": [_entry(e, "flagged") for e in audit.flags] + [_entry(e, "unconfirmed") for e in audit.unconfirmed],
+        "proxies": [_proxy(p, "flagged") for p in audit.proxies]
+        + [_proxy(p, "unconfirmed") for p in audit.unconfirmed_proxies],
+        "associations": len(audit.associations),
+        "flag_count": len(audit.flags),
         "caveats": audit.caveats,
         "coverage": {
             "examples": coverage.examples,
@@ -182,6 +206,54 @@ def _verdict(audit: AuditReport) -> dict:
             "groups": groups,
             "unseen": unseen,
         },
+    }
+
+
+def _proxy(proxy: Proxy, status: str) -> dict:
+    """A confirmed or unconfirmed proxy word with its association, reliance and counterfactual evidence."""
+    named = {"column": proxy.column, "group": proxy.group, "word": proxy.word}
+    association = {"association": proxy.association.model_dump()}
+    return named | association | _evidence(proxy.statistics, proxy.counterfactual, status)
+
+
+def _sensitive(connection, audit: AuditReport) -> dict:
+    """The section on the dataset's sensitive columns: decisions by group, and relevance by group."""
+    by_group = gather.relevance_by_group(connection, audit.settings["min_examples"], WORDS_BY_GROUP)
+    named = [name for gaps in audit.outcomes for name in gaps.columns]
+    named += [proxy.column for proxy in audit.proxies + audit.unconfirmed_proxies]
+    named += [column for column in by_group if " & " not in column]
+    return {
+        "columns": sorted(set(named)),
+        "outcomes": [_outcome(gaps) for gaps in audit.outcomes],
+        "relevance": [
+            {"column": column, "rows": by_group[column]}
+            for column in sorted(by_group, key=lambda column: (" & " in column, column))  # intersections last
+        ],
+        "words_per_column": WORDS_BY_GROUP,
+    }
+
+
+def _outcome(gaps: OutcomeGaps) -> dict:
+    """One column's metrics as table rows: a cell per compared group, each ``estimate [low, high]``."""
+    groups = list(gaps.groups)
+    return {
+        "column": gaps.column,
+        "examples": gaps.examples,
+        "missing": gaps.missing,
+        "labelled": gaps.labelled,
+        "groups": [{"group": group, "examples": gaps.groups[group]} for group in groups],
+        "too_small": [{"group": group, "examples": count} for group, count in gaps.too_small.items()],
+        "reason": gaps.reason,
+        "rows": [
+            {
+                "metric": metric_name(metric),
+                "overall": metric.overall.text(RATE),
+                "by_group": [metric.by_group[g].text(RATE) if g in metric.by_group else "-" for g in groups],
+                "difference": metric.difference.text(RATE),
+                "ratio": metric.ratio,
+            }
+            for metric in gaps.metrics
+        ],
     }
 
 

@@ -210,5 +210,15 @@ def most_reliant(
     return [examples[example_id] for example_id in ids]
 
 
+def relevance_by_group(connection: duckdb.DuckDBPyConnection, min_examples: int, limit: int) -> dict[str, list[dict]]:
+    """Per sensitive column, the words whose share of relevance differs most between its groups
+    (``queries/relevance_by_group.sql``); empty for a run without sensitive columns."""
+    params = {"min_examples": min_examples, "limit": limit}
+    by_column: dict[str, list[dict]] = {}
+    for row in run_named(connection, "relevance_by_group", params).to_pylist():
+        by_column.setdefault(row["column"], []).append(row)
+    return by_column
+
+
 def _rows(connection: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
     return connection.sql(sql, params=params).to_arrow_table().to_pylist()

@@ -5,7 +5,8 @@ The steps build these records and write ``model_dump(mode="json")``; every reade
 into one, so a damaged file is refused once, where it is read, instead of failing in whatever part
 reads it first. The layout is the one of the plain dicts written before records existed (only
 ``schema_version`` is new): a field marked ``LEFT_OUT`` is left out of the file when it has no
-value, as it was then, so files from before and after read and write alike.
+value, as it was then, and one marked ``LEFT_OUT_EMPTY`` (a list newer than the layout) when it is
+empty, so files from before and after read and write alike.
 """
 
 from __future__ import annotations
@@ -25,7 +26,12 @@ class _LeftOutWhenNone:
     """Marks a field that the file leaves out, rather than writing null, when it has no value."""
 
 
+class _LeftOutWhenEmpty:
+    """Marks a list field that the file leaves out when it is empty (fields newer than the layout)."""
+
+
 LEFT_OUT = _LeftOutWhenNone()
+LEFT_OUT_EMPTY = _LeftOutWhenEmpty()
 
 
 class Record(BaseModel):
@@ -40,12 +46,17 @@ class Record(BaseModel):
     @model_serializer(mode="wrap")
     def _leave_out_empty(self, handler) -> dict[str, Any]:
         data = handler(self)
-        return {key: value for key, value in data.items() if value is not None or key not in _left_out(type(self))}
+        none, empty = _left_out(type(self), LEFT_OUT), _left_out(type(self), LEFT_OUT_EMPTY)
+        return {
+            key: value
+            for key, value in data.items()
+            if not (value is None and key in none or value == [] and key in empty)
+        }
 
 
 @cache
-def _left_out(record: type[Record]) -> frozenset[str]:
-    return frozenset(name for name, field in record.model_fields.items() if LEFT_OUT in field.metadata)
+def _left_out(record: type[Record], marker: object) -> frozenset[str]:
+    return frozenset(name for name, field in record.model_fields.items() if marker in field.metadata)
 
 
 class File(Record):
@@ -293,6 +304,72 @@ class LexiconSummary(Record):
     groups: dict[str, LexiconGroup]
 
 
+class OutcomeMetric(Record):
+    """One metric of the model's decisions per group, in the conventions of Fairlearn's
+    ``MetricFrame``: ``overall``, ``by_group`` and ``difference`` (the largest gap between two
+    groups, max - min), each with a bootstrap interval over examples. ``of_class`` is the predicted
+    class a rate is of (none for accuracy)."""
+
+    metric: Literal["selection_rate", "true_positive_rate", "false_positive_rate", "accuracy"]
+    of_class: str | None
+    overall: Interval
+    by_group: dict[str, Interval]
+    difference: Interval
+    ratio: float | None  # min / max of the groups' estimates (Fairlearn's ratio between groups)
+
+
+class OutcomeGaps(Record):
+    """How the model's decisions differ between the groups of a sensitive column, or of the
+    intersection of two (``columns``); groups with fewer than ``audit.min_examples`` examples are
+    named in ``too_small`` and left out of the metrics."""
+
+    column: str  # the column, or "a & b" for an intersection
+    columns: list[str]
+    examples: int  # examples with a value in every column
+    missing: int  # examples without
+    groups: dict[str, int]  # examples per group compared
+    too_small: dict[str, int]
+    labelled: int  # examples whose dataset label is one of the model's classes (rates by label use these)
+    metrics: list[OutcomeMetric]
+    reason: Annotated[str | None, LEFT_OUT] = None  # why there are no metrics
+
+
+class Association(Record):
+    """How strongly a word's occurrence goes with a group of a sensitive column, over the examples
+    with a value in that column: Dunning's log-likelihood ratio (G) test of the 2 x 2 table (word in
+    the example or not, group or not), Benjamini-Hochberg corrected over every word and group tested,
+    and the odds ratio (0.5 added to each cell)."""
+
+    examples: int  # examples with the word
+    in_group: int  # of them, in the group
+    group_rate: float  # in_group / examples
+    base_rate: float  # the group's share of all examples with a value
+    odds_ratio: float
+    g_statistic: float
+    p_value: float
+    q_value: float
+
+
+class WordAssociation(Record):
+    column: str
+    group: str
+    word: str
+    association: Association
+
+
+class Proxy(Record):
+    """A word outside every lexicon, associated with a group of a sensitive column, with high
+    relevance (``statistics``, its lift over matched control words, as for lexicon groups) and the
+    counterfactual check of replacing it (``counterfactual``; its partner names what replaced it)."""
+
+    column: str
+    group: str
+    word: str
+    association: Association
+    statistics: Test
+    counterfactual: CounterfactualCheck
+
+
 class AuditReport(StepReport):
     status: Literal["flagged", "clear"]
     method: str | None
@@ -302,6 +379,16 @@ class AuditReport(StepReport):
     flags: list[Finding]
     unconfirmed: list[Finding]
     caveats: list[str]
+    # With dataset.sensitive_columns (none in audits from before them):
+    outcomes: Annotated[list[OutcomeGaps], LEFT_OUT_EMPTY] = []
+    associations: Annotated[list[WordAssociation], LEFT_OUT_EMPTY] = []  # every significantly associated word
+    proxies: Annotated[list[Proxy], LEFT_OUT_EMPTY] = []  # confirmed by the counterfactual: findings, like flags
+    unconfirmed_proxies: Annotated[list[Proxy], LEFT_OUT_EMPTY] = []
+
+    @property
+    def findings(self) -> int:
+        """Flags and confirmed proxies: what ``--fail-on-flag`` exits 3 on."""
+        return len(self.flags) + len(self.proxies)
 
 
 # ---- faithfulness.json ------------------------------------------------------------------------

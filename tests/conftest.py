@@ -31,6 +31,15 @@ def ray_local():
 
 
 @pytest.fixture(scope="session")
+def leak_model(tmp_path_factory) -> Path:
+    """The tiny BERT trained on sentences whose label is the subject's gender (tests/leak.py), trained
+    once for every module that scans it."""
+    import leak
+
+    return leak.train(*leak.sentences(800, leak=True, seed=1), tmp_path_factory.mktemp("leak-model"))
+
+
+@pytest.fixture(scope="session")
 def model_dir(tmp_path_factory) -> str:
     """A tiny random BERT with the MiniLM tokenizer, saved as a model folder (from_pretrained loads it)."""
     folder = tmp_path_factory.mktemp("tiny-bert")

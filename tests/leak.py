@@ -39,8 +39,11 @@ def sentences(n: int, leak: bool, seed: int) -> tuple[list[str], list[str]]:
     return texts, labels
 
 
-def train(texts: list[str], labels: list[str], folder: Path, *, steps: int = 150, seed: int = 0) -> Path:
-    """Train a 2-layer BERT (hidden 32) on the texts and save it with its tokenizer."""
+def train(
+    texts: list[str], labels: list[str], folder: Path, *, steps: int = 150, seed: int = 0, min_accuracy: float = 0.95
+) -> Path:
+    """Train a 2-layer BERT (hidden 32) on the texts and save it with its tokenizer; it must reach
+    ``min_accuracy`` on them (below 1 where the labels are partly noise)."""
     torch.manual_seed(seed)
     tokenizer = tiny.tokenizer()
     config = BertConfig(
@@ -69,7 +72,7 @@ def train(texts: list[str], labels: list[str], folder: Path, *, steps: int = 150
     model.eval()
     with torch.no_grad():
         accuracy = (model(**encoded).logits.argmax(-1) == targets).float().mean().item()
-    assert accuracy > 0.95, f"the toy model did not learn its task (training accuracy {accuracy:.2f})"
+    assert accuracy > min_accuracy, f"the toy model did not learn its task (training accuracy {accuracy:.2f})"
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder

@@ -26,6 +26,8 @@ over the content words), never over rows.
 
 from __future__ import annotations
 
+import itertools
+
 import unicodedata
 from functools import cached_property
 from pathlib import Path
@@ -36,7 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-EXAMPLE_COLUMNS = ["example_id", "prediction_label", "target_label", "label", "text"]
+EXAMPLE_COLUMNS = ["example_id", "prediction_label", "target_label", "label", "text", "sensitive"]
 
 
 def normalise(word: str) -> str:
@@ -519,3 +521,90 @@ class Run:
         if group is not None:
             words = words[words["group_id"].isin(self.groups.loc[self.groups["group"] == group, "group_id"])]
         return words.drop_duplicates(["pos", "group_id"])[["ex", "pos", "group_id"]].copy()
+
+    # ---------------------------------------------------------------- sensitive columns
+
+    def sensitive_groups(self) -> pd.DataFrame:
+        """The ``sensitive_groups`` view: per example, each column with a value and each pair of them."""
+        rows = []
+        for example_id, pairs in zip(self.examples["example_id"], self.examples["sensitive"]):
+            values = {key: value for key, value in (pairs if pairs is not None else []) if value is not None}
+            rows += [(example_id, key, value, (key,)) for key, value in values.items()]
+            rows += [
+                (example_id, f"{a} & {b}", f"{values[a]} & {values[b]}", (a, b))
+                for a, b in itertools.combinations(sorted(values), 2)
+            ]
+        return pd.DataFrame(rows, columns=["example_id", "column", "group", "columns"])
+
+    def outcome_cells(self, column: str | None = None) -> pd.DataFrame:
+        members = self.sensitive_groups()
+        if column is not None:
+            members = members[members["column"] == column]
+        joined = members.merge(self.examples[["example_id", "prediction_label", "label"]], on="example_id")
+        keys = ["column", "columns", "group", "prediction_label", "label"]
+        counts = joined.groupby(keys, dropna=False, as_index=False).size().rename(columns={"size": "examples"})
+        counts["columns"] = [list(columns) for columns in counts["columns"]]
+        return counts
+
+    def word_groups(self, min_count: int | None = 20) -> pd.DataFrame:
+        """Examples of each group of each single sensitive column that contain each non-lexicon word."""
+        min_count = 20 if min_count is None else min_count
+        members = self.sensitive_groups()
+        members = members[members["columns"].map(len) == 1][["example_id", "column", "group"]]
+        lexicon = {part for parts in self.terms["parts"] for part in parts} | {"".join(p) for p in self.terms["parts"]}
+        everything = np.arange(len(self.ex))
+        words = pd.DataFrame(
+            {"example_id": self.example_ids[self.ex], "word": self.norm_of(everything), "num_tokens": self.num_tokens}
+        )
+        words = words[(words["word"] != "") & ~words["word"].isin(lexicon)]
+        present = words.groupby(["example_id", "word"], as_index=False)["num_tokens"].min().merge(members, on="example_id")
+        totals = present.groupby(["column", "word"], as_index=False).agg(
+            examples=("example_id", "size"), num_tokens=("num_tokens", lambda t: t.value_counts().idxmax())
+        )
+        totals = totals[totals["examples"] >= min_count]
+        sizes = members.groupby(["column", "group"], as_index=False).size().rename(columns={"size": "group_size"})
+        sizes["total"] = sizes.groupby("column")["group_size"].transform("sum")
+        in_group = present.groupby(["column", "word", "group"], as_index=False).size().rename(columns={"size": "in_group"})
+        frame = totals.merge(sizes, on="column").merge(in_group, on=["column", "word", "group"], how="left")
+        frame["in_group"] = frame["in_group"].fillna(0).astype(np.int64)
+        columns = ["column", "word", "group", "in_group", "examples", "group_size", "total", "num_tokens"]
+        return self._sorted(frame[columns], ["column", "word", "group"])
+
+    def relevance_by_group(self, column: str | None = None, min_examples: int | None = 10, limit: int | None = 20) -> pd.DataFrame:
+        """Per sensitive column (and pair of columns, 'a & b'), the words whose mean share of |relevance|
+        differs most between the column's groups: a group's share is the mean over all its examples
+        (relevance not all zero) of |relevance| on the word / on all words, 0 without the word."""
+        min_examples = 10 if min_examples is None else min_examples
+        limit = 20 if limit is None else limit
+        names = ["column", "word", "examples", "groups", "high_group", "high_share", "high_examples",
+                 "low_group", "low_share", "low_examples", "gap"]
+        position = pd.Series(np.arange(self.num_examples), index=self.example_ids)
+        members = self.sensitive_groups()
+        members = members[members["example_id"].isin(position.index)]
+        members = members.assign(ex=position[members["example_id"]].to_numpy())
+        members = members[self.total_abs[members["ex"]] > 0][["ex", "column", "group"]]
+        if column is not None:
+            members = members[members["column"] == column]
+        content = self.content
+        shares = pd.DataFrame({"ex": self.ex[content], "word": self.norm_of(np.flatnonzero(content)),
+                               "abs": self.abs[content]}).groupby(["ex", "word"], as_index=False)["abs"].sum()
+        shares["share"] = shares["abs"] / self.total_abs[shares["ex"]]
+        rows = []
+        for name, in_column in members.groupby("column"):
+            sizes = in_column.groupby("group").size()
+            sizes = sizes[sizes >= min_examples]
+            if len(sizes) < 2:
+                continue
+            joined = shares.merge(in_column[in_column["group"].isin(sizes.index)], on="ex")
+            counts = joined.groupby("word").size()
+            for word in counts[counts >= min_examples].index:
+                with_word = joined[joined["word"] == word]
+                per_group = [(group, with_word.loc[with_word["group"] == group, "share"].sum() / size,
+                              int((with_word["group"] == group).sum())) for group, size in sizes.items()]
+                high = min(per_group, key=lambda g: (-g[1], g[0]))  # ties: the first group by name
+                low = max(per_group, key=lambda g: (-g[1], g[0]))  # ties: the last group by name
+                rows.append((name, word, int(counts[word]), len(sizes), *high, *low, high[1] - low[1]))
+        frame = pd.DataFrame(rows, columns=names).astype({"examples": np.int32, "groups": np.int32,
+                                                          "high_examples": np.int32, "low_examples": np.int32})
+        frame = frame.sort_values(["column", "gap", "word"], ascending=[True, False, True])
+        return frame.groupby("column").head(limit).reset_index(drop=True)

@@ -28,9 +28,11 @@ def write_run(
     shards: int = 2,
     errors: int = 1,
     boost: dict[str, float] | None = None,
+    sensitive: list[dict[str, str | None]] | None = None,
 ) -> Path:
     """Write ``tokens``, ``examples``, ``errors`` and a complete manifest; ``boost`` scales the
-    relevance of tokens whose word (lower-cased) is a key, to plant reliance on chosen words."""
+    relevance of tokens whose word (lower-cased) is a key, to plant reliance on chosen words;
+    ``sensitive`` holds each text's sensitive columns (dataset.sensitive_columns)."""
     rng = np.random.default_rng(seed)
     records = encode(tiny.tokenizer(), texts, 128, None, pairs)
     tokenizer = tiny.tokenizer()
@@ -83,6 +85,7 @@ def write_run(
                     "target_relevance_sum": float(relevance.sum()),
                     "num_tokens": n,
                     "truncated": record.truncated,
+                    "sensitive": list(sensitive[row].items()) if sensitive else None,
                 }
             )
         shard_id = f"{shard:05d}"

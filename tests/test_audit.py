@@ -23,10 +23,10 @@ from lrp_audit.pipelines.rerun import ray_predictor
 from lrp_audit.pipelines.scan import locate, run_scan
 
 
-def scan_config(root, kind: str) -> str:
-    """Train the ``kind`` model (leak or fair), write its held-out data and a scan config."""
-    texts, labels = leak.sentences(800, kind == "leak", seed=1)
-    model = leak.train(texts, labels, root / f"model-{kind}")
+def scan_config(root, kind: str, model: Path | None = None) -> str:
+    """Write the ``kind`` model's (leak or fair: trained here unless given) held-out data and a scan config."""
+    if model is None:
+        model = leak.train(*leak.sentences(800, kind == "leak", seed=1), root / f"model-{kind}")
     data = leak.write_csv(*leak.sentences(200, kind == "leak", seed=2), root / f"{kind}.csv")
     config = {
         "model": {"name": str(model)},
@@ -49,9 +49,9 @@ class Leaking:
 
 
 @pytest.fixture(scope="module")
-def leaking(ray_local, tmp_path_factory):
+def leaking(ray_local, leak_model, tmp_path_factory):
     """The leaking model's scan through the command line, which audits and evaluates at its end."""
-    config = scan_config(tmp_path_factory.mktemp("leak"), "leak")
+    config = scan_config(tmp_path_factory.mktemp("leak"), "leak", leak_model)
     before = set(ray._private.state.actors())
     loads = []
     load = PreTrainedModel.from_pretrained.__func__

@@ -30,10 +30,10 @@ def cli(*args: str) -> tuple[int, str]:
 
 
 @pytest.fixture(scope="module")
-def history(ray_local, tmp_path_factory):
+def history(ray_local, leak_model, tmp_path_factory):
     """Revision 1 names no gender; revision 2 adds profiles whose gender words the model relies on."""
     root = tmp_path_factory.mktemp("history")
-    model = leak.train(*leak.sentences(800, leak=True, seed=1), root / "model")
+    model = leak_model
     data = root / "data.csv"
     config = root / "nightly.yaml"
     config.write_text(

@@ -269,3 +269,10 @@ def test_flagged_group_shows_its_counterfactual_evidence(run):
     assert "75.0%" in html and "6.2%" in html and "-0.420" in html
     assert '<span class="badge flagged">flagged</span> gender / female' in html
     assert 'gender / female <span class="badge flagged">flagged</span></h3>' in html  # its examples come first
+
+
+def test_an_audit_without_sensitive_columns_shows_no_sensitive_section(run):
+    html = write_report(run).read_text()
+    assert 'id="sensitive"' not in html and "Proxy words" not in html and "Decisions by group" not in html
+    assert '<a href="#verdict">2. Verdict</a><a href="#axes">3. Per axis</a>' in html
+    assert "<h2>3. Per axis</h2>" in html and "<h2>5. The examples that rely most on sensitive words</h2>" in html

@@ -20,11 +20,10 @@ ARTIFACTS = Path(__file__).parent / ".artifacts"
 
 
 @pytest.fixture(scope="module")
-def leak_report(ray_local, tmp_path_factory) -> Path:
+def leak_report(ray_local, leak_model, tmp_path_factory) -> Path:
     """The leaking model through ``lrp-audit scan``: scanned, audited, evaluated, reported."""
     root = tmp_path_factory.mktemp("leak")
-    texts, labels = leak.sentences(800, leak=True, seed=1)
-    model = leak.train(texts, labels, root / "model")
+    model = leak_model
     data = leak.write_csv(*leak.sentences(200, leak=True, seed=2), root / "leak.csv")
     config = {
         "model": {"name": str(model)},

@@ -103,7 +103,9 @@ def test_scan_matches_the_python_api(ray_local, tmp_path, model_dir, data_file):
     np.testing.assert_allclose(tokens.sort_by("position")["relevance"].to_numpy(), expected.relevance, rtol=1e-5)
 
 
-@pytest.mark.parametrize("family", ["deberta-v2", "gemma", "mixtral", "bart"])  # each group of the newer families
+# An encoder-decoder and a mixture of experts: the scan path is the same for every family, whose rules
+# tests/test_families.py checks one by one through the Python API.
+@pytest.mark.parametrize("family", ["mixtral", "bart"])
 def test_a_bias_free_model_of_a_newer_family_scans_exactly_as_the_python_api_explains(
     ray_local, tmp_path, data_file, family
 ):
@@ -195,6 +197,8 @@ def _scan_command(config: Path) -> list[str]:
     ("override", "message"),
     [
         ("dataset.text_column=body", "dataset.text_column: column 'body' is not in the dataset"),
+        ("dataset.sensitive_columns=[gendr]", "dataset.sensitive_columns: column 'gendr' is not in the dataset"),
+        ("dataset.sensitive_columns=[text]", "dataset.sensitive_columns: column 'text' is the dataset.text_column"),
         ("attribution.method=lime", "attribution.method: unknown method 'lime'"),
         ("attribution.batch_size=many", "attribution.batch_size: Input should be a valid integer"),
         ("runtime.run_id=../escape", "runtime.run_id: must be a plain name"),
@@ -247,13 +251,16 @@ def _same_tables(run_a: Path, run_b: Path) -> None:
         assert a.equals(b), table
 
 
-@pytest.mark.parametrize("remote", [False, True], ids=["local file", "served over HTTP"])
-def test_a_killed_scan_resumes_to_the_same_result(ray_local, tmp_path, model_dir, data_file, remote):
+def test_a_killed_scan_of_a_served_dataset_resumes_to_the_result_of_a_local_scan(
+    ray_local, tmp_path, model_dir, data_file
+):
+    """The driver is SIGKILLed mid-scan of a dataset read in place over HTTP (range requests, as from
+    the hub); the rerun finishes only the missing shards, and the run equals a fresh scan of the
+    same file on local disk (whose resume after a kill is the same code: only the reader differs)."""
     (tmp_path / "remote").mkdir()
     shutil.copy(data_file, tmp_path / "remote" / "data.parquet")
     with served(tmp_path / "remote") as (url, _):  # a stand-in for the hub: read in place by range requests
-        source = f"{url}/data.parquet" if remote else data_file
-        killed = write_config(tmp_path, model_dir, source, runtime={"run_id": "resumed", "shard_rows": 4})
+        killed = write_config(tmp_path, model_dir, f"{url}/data.parquet", runtime={"run_id": "resumed", "shard_rows": 4})
         finished_before = _kill_mid_scan(killed, tmp_path / "runs" / "resumed" / "examples")
         assert 2 <= finished_before < 12, "the driver should have been killed mid-scan (12 shards)"
         resumed = run_scan(load_config(killed))
