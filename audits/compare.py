@@ -19,6 +19,7 @@ from lrp_audit.run_folder.records import Interval, Record
 
 from .database import connect_audited, run_named
 from .history import HISTORY_QUERIES, connect_history
+from .proxies import PROXY_AXIS
 from .settings import AuditSettings
 from .statistics import benjamini_hochberg, ratio_difference, rng_for
 
@@ -118,6 +119,8 @@ def _changes(row: dict, shares: list[pd.DataFrame], settings: AuditSettings) -> 
     }
     if result["state"] != "in both runs":
         return GroupChange(**result | {"reason": f"the group is {result['state']}"})
+    if axis == PROXY_AXIS:  # its shares are not in the runs' lexicon matches (terms.parquet)
+        return GroupChange(**result | {"reason": "a proxy word: compared by its verdict, not its shares"})
     if min(len(a), len(b)) < settings.min_examples:
         return GroupChange(**result | {"reason": f"fewer than {settings.min_examples} examples in a run"})
     options = {"resamples": settings.resamples, "confidence": settings.confidence}

@@ -2,7 +2,8 @@
 
 ``connect_history(run_folders(output_dir))`` registers ``runs`` (one row per run folder), ``run_groups`` (one
 row per run, axis and group the audit tested) and ``run_flags`` (one row per flag or unconfirmed
-candidate). The queries in ``queries/history/`` run over them, with parameters bound like the
+candidate). A proxy word that was a candidate is a group of the axis ``proxy words`` named
+``word (column = group)``, so that comparing two runs shows it appear or go like a flag. The queries in ``queries/history/`` run over them, with parameters bound like the
 per-run queries.
 """
 
@@ -16,9 +17,10 @@ import duckdb
 import pyarrow as pa
 
 from lrp_audit.run_folder import AUDIT_FILE, MANIFEST_FILE, RunFolderError, read_audit, read_manifest, run_problems
-from lrp_audit.run_folder.records import AuditReport, Manifest
+from lrp_audit.run_folder.records import AuditReport, CounterfactualCheck, Manifest, Test
 
 from .database import QUERIES, named_queries
+from .proxies import PROXY_AXIS
 
 HISTORY_QUERIES = QUERIES / "history"
 
@@ -157,7 +159,7 @@ def _run_row(run_dir: Path, manifest: Manifest, audit: AuditReport | None) -> di
         "errors": counts.errors if counts else None,
         "audit_status": audit.status if audit else None,
         "audited_at": audit.created_at if audit else None,
-        "flags": len(audit.flags) if audit else None,
+        "flags": audit.findings if audit else None,
     }
 
 
@@ -166,19 +168,28 @@ def _status(run_dir: Path, manifest: Manifest) -> str:
     return "damaged" if manifest.status == "complete" and run_problems(run_dir, manifest) else manifest.status
 
 
+def _candidates(audit: AuditReport) -> list[tuple[str, str, Test, CounterfactualCheck]]:
+    """Flags, unconfirmed candidates and candidate proxy words alike: (axis, group, statistics, check)."""
+    found = [(f.axis, f.group, f.statistics, f.counterfactual) for f in audit.flags + audit.unconfirmed]
+    return found + [
+        (PROXY_AXIS, f"{p.word} ({p.column} = {p.group})", p.statistics, p.counterfactual)
+        for p in audit.proxies + audit.unconfirmed_proxies
+    ]
+
+
 def _group_rows(run_id: str, audit: AuditReport) -> list[dict]:
-    verdicts = {(f.axis, f.group): "flag" for f in audit.flags}
-    verdicts |= {(f.axis, f.group): "unconfirmed" for f in audit.unconfirmed}
+    candidates = _candidates(audit)
+    verdicts = {(axis, group): "flag" if check.confirmed else "unconfirmed" for axis, group, _, check in candidates}
+    tested = [(test.axis, test.group, test) for test in audit.tests if test.level == "group"]
+    tested += [(axis, group, test) for axis, group, test, _ in candidates if axis == PROXY_AXIS]
     rows = []
-    for test in audit.tests:
-        if test.level != "group":
-            continue
+    for axis, group, test in tested:
         lift = test.lift_control
         rows.append(
             {
                 "run_id": run_id,
-                "axis": test.axis,
-                "group": test.group,
+                "axis": axis,
+                "group": group,
                 "examples": test.examples,
                 "tested": test.tested,
                 "share": test.share,
@@ -187,7 +198,7 @@ def _group_rows(run_id: str, audit: AuditReport) -> list[dict]:
                 "lift_low": lift.low if lift else None,
                 "lift_high": lift.high if lift else None,
                 "q_value": test.q_value,
-                "verdict": verdicts.get((test.axis, test.group), "clear"),
+                "verdict": verdicts.get((axis, group), "clear"),
             }
         )
     return rows
@@ -195,17 +206,17 @@ def _group_rows(run_id: str, audit: AuditReport) -> list[dict]:
 
 def _flag_rows(run_id: str, audit: AuditReport) -> list[dict]:
     rows = []
-    for entry in audit.flags + audit.unconfirmed:
-        lift, check = entry.statistics.lift_control, entry.counterfactual
+    for axis, group, statistics, check in _candidates(audit):
+        lift = statistics.lift_control
         rows.append(
             {
                 "run_id": run_id,
-                "axis": entry.axis,
-                "group": entry.group,
+                "axis": axis,
+                "group": group,
                 "confirmed": check.confirmed,
                 "lift": lift.estimate if lift else None,
                 "lift_low": lift.low if lift else None,
-                "q_value": entry.statistics.q_value,
+                "q_value": statistics.q_value,
                 "swap_change": check.swap.mean_probability_change if check.swap else None,
                 "control_change": check.control.mean_probability_change if check.control else None,
                 "flip_rate": check.swap.flip_rate if check.swap else None,

@@ -11,10 +11,15 @@ from typer.testing import CliRunner
 
 import leak
 import synthetic
+from test_report_sensitive import report as hand_built_audit
+
 from lrp_audit.audits.audit import run_audit
 from lrp_audit.audits.compare import compare_runs
+from lrp_audit.audits.history import history_tables
+from lrp_audit.audits.lexicon import terms_table
 from lrp_audit.audits.settings import AuditSettings
 from lrp_audit.cli import app
+from lrp_audit.run_folder import AUDIT_FILE, TERMS_FILE, read_manifest, write_atomic
 
 NEUTRAL = [
     f"The person {verb} the {thing} {manner}."
@@ -160,3 +165,26 @@ def test_compare_shows_a_group_seen_in_only_one_run(tmp_path):
     assert result.exit_code == 0, result.output
     parsed = {group["group"]: group for group in json.loads(result.stdout)["groups"]}
     assert parsed["female"]["reason"] == "the group is only in run b" and parsed["male"]["state"] == "in both runs"
+
+
+def test_a_proxy_word_confirmed_in_the_later_run_is_a_new_flag(tmp_path):
+    """Two runs whose audits are written by hand: both find 'lacrosse' a candidate proxy, the later
+    one confirms it."""
+    later = hand_built_audit()
+    (lacrosse,) = later.proxies
+    unconfirmed = lacrosse.updated(counterfactual=lacrosse.counterfactual.updated(confirmed=False))
+    earlier = later.updated(status="clear", proxies=[], unconfirmed_proxies=[unconfirmed, *later.unconfirmed_proxies])
+    runs = [synthetic.write_run(tmp_path / name, HE * 4, seed=seed) for name, seed in (("a", 0), ("b", 1))]
+    for run, audit in zip(runs, (earlier, later)):
+        (run / AUDIT_FILE).write_text(audit.updated(run_id=read_manifest(run).run_id).model_dump_json())
+        write_atomic(terms_table([]), run / TERMS_FILE)
+    flags = history_tables(runs)["run_flags"].to_pylist()
+    assert [(row["axis"], row["group"], row["confirmed"]) for row in flags][-2:] == [
+        ("proxy words", "lacrosse (gender = f)", True),
+        ("proxy words", "chess (race = b)", False),
+    ]
+    comparison = compare_runs(*runs, AuditSettings())
+    assert comparison.flags.new == ["proxy words/lacrosse (gender = f)"]
+    changed = next(group for group in comparison.groups if group.group == "lacrosse (gender = f)")
+    assert (changed.verdict_a, changed.verdict_b, changed.state) == ("unconfirmed", "flag", "in both runs")
+    assert changed.reason == "a proxy word: compared by its verdict, not its shares"

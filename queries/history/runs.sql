@@ -3,7 +3,7 @@
 --           missing or unreadable (rerun its scan); unreadable: its manifest.json cannot be read
 --   model   the model's last path part @ its revision (hub) or content hash (local folder)
 --   data    the dataset's last path part : split @ a hash of its files (or of a saved dataset's fingerprint)
---   flags   confirmed flags of its audit (NULL: not audited)
+--   flags   confirmed flags and proxy words of its audit (NULL: not audited)
 SELECT run_id,
        status,
        replace(left(started_at, 16), 'T', ' ') AS started,
