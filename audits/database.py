@@ -2,9 +2,9 @@
 
 ``connect(run_dir)`` registers the views ``tokens``, ``words``, ``examples``, ``errors`` and
 ``terms`` (plus ``term_words``, ``matches``, ``example_totals``, ``sensitive_groups``) from
-``queries/views.sql``. Query
-parameters are DuckDB variables, always set through bound values (``SET VARIABLE x = ?``): the
-same ``.sql`` files run unchanged in the DuckDB command line after ``SET VARIABLE x = ...``.
+``queries/views.sql``. Query parameters are DuckDB variables, always set through bound values
+(``SET VARIABLE x = ?``): the same ``.sql`` files run unchanged in the DuckDB command line after
+``SET VARIABLE x = ...``.
 """
 
 from __future__ import annotations

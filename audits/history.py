@@ -3,8 +3,8 @@
 ``connect_history(run_folders(output_dir))`` registers ``runs`` (one row per run folder), ``run_groups`` (one
 row per run, axis and group the audit tested) and ``run_flags`` (one row per flag or unconfirmed
 candidate). A proxy word that was a candidate is a group of the axis ``proxy words`` named
-``word (column = group)``, so that comparing two runs shows it appear or go like a flag. The queries in ``queries/history/`` run over them, with parameters bound like the
-per-run queries.
+``word (column = group)``, so that comparing two runs shows it appear or go like a flag. The
+queries in ``queries/history/`` run over them, with parameters bound like the per-run queries.
 """
 
 from __future__ import annotations

@@ -127,7 +127,7 @@ class Replacements:
 def replacements(proxy: WordAssociation, counts: list[WordCounts], settings: AuditSettings) -> Replacements | None:
     """The other groups' proxies in the same column (of the proxy's length in tokens where there are
     such), else neutral words of its length (association p >= 0.5 with every group); None if neither."""
-    length = {c.word: c.num_tokens for c in counts}[proxy.word]
+    length = next(c.num_tokens for c in counts if c.column == proxy.column and c.word == proxy.word)
     column = [c for c in counts if c.column == proxy.column and c.word != proxy.word]
     others = [c for c in column if c.group != proxy.group and is_associated(c, settings)]
     same_length = [c for c in others if c.num_tokens == length] or others

@@ -50,7 +50,7 @@ def has_sensitive(report: AuditReport) -> bool:
 
 def metric_name(metric: OutcomeMetric) -> str:
     """``selection rate (hired)``: the metric and the class it is a rate of."""
-    name = METRIC_NAMES.get(metric.metric, metric.metric)
+    name = METRIC_NAMES[metric.metric]
     return name if metric.of_class is None else f"{name} ({metric.of_class})"
 
 

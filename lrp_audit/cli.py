@@ -260,7 +260,8 @@ def scan(
     neither are its audit and faithfulness check while their settings are unchanged.
 
     Exit codes: 0 done, 3 a flag was raised (or a proxy confirmed) and --fail-on-flag is set, 2 bad
-    config or input (also: every row failed), 143 / 130 stopped by SIGTERM / SIGINT (rerun to finish), 1 internal error.
+    config or input (also: every row failed), 143 / 130 stopped by SIGTERM / SIGINT (rerun to
+    finish), 1 internal error.
     """
     _scan(config, overrides or [], fail_on_flag, output_format)
 

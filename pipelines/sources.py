@@ -273,13 +273,11 @@ def as_text(value) -> str | None:
 
 
 def _check_columns(section: DatasetSection, columns: list[str]) -> None:
-    for key in ("text_column", "text_pair_column", "label_column", "id_column"):
-        column = getattr(section, key)
+    named = [(key, getattr(section, key)) for key in ("text_column", "text_pair_column", "label_column", "id_column")]
+    named += [("sensitive_columns", column) for column in section.sensitive_columns]
+    for key, column in named:
         if column is not None and column not in columns:
             raise ConfigError(f"dataset.{key}: column {column!r} is not in the dataset (columns: {columns})")
-    for column in section.sensitive_columns:
-        if column not in columns:
-            raise ConfigError(f"dataset.sensitive_columns: column {column!r} is not in the dataset (columns: {columns})")
 
 
 def _limit(shards: list[Shard], limit: int | None) -> list[Shard]:
