@@ -46,13 +46,12 @@ class GradientTimesInput:
 
     def attribute(self, forward: Forward, composite: Composite, batch: Batch, batch_size: int) -> Attribution:
         capture = EmbeddingCapture(forward.model)
-        with composite.context(forward.model) as session, capture.hooked(), torch.enable_grad():
+        with composite.context(forward.model), capture.hooked(batch.tokens), torch.enable_grad():
             logits = forward.logits(batch)
-            session.check()
             ids = answer_ids(batch.answers, logits)
             scores = answer_scores(logits, ids)
             scores.sum().backward()
-        relevance = capture.relevance(batch.inputs["attention_mask"])
+        relevance = capture.relevance(batch.attention_mask)
         return Attribution(relevance, logits.detach().float(), ids, scores.detach().float())
 
     def describe(self) -> dict[str, str | int]:
@@ -69,29 +68,34 @@ class IntegratedGradients:
 
     def attribute(self, forward: Forward, composite: Composite, batch: Batch, batch_size: int) -> Attribution:
         model = forward.model
-        with torch.inference_mode():
+        start = EmbeddingCapture(model)  # the unscaled value of each point: the end of the path
+        with start.hooked(batch.tokens), torch.no_grad():
             logits = forward.logits(batch).float()
         ids = answer_ids(batch.answers, logits)
         rows = len(ids)
         nodes, weights = np.polynomial.legendre.leggauss(self.steps)
         alphas, weights = (nodes + 1) / 2, weights / 2
         steps_per_pass = max(1, batch_size // rows)
-        totals = None
-        for start in range(0, self.steps, steps_per_pass):
-            alpha = torch.tensor(alphas[start : start + steps_per_pass], dtype=torch.float32)
-            weight = torch.tensor(weights[start : start + steps_per_pass], dtype=torch.float32)
-            capture = EmbeddingCapture(model, scales=alpha.repeat_interleave(rows).to(model.device))
-            with composite.context(model), capture.hooked(), torch.enable_grad():
-                step_logits = forward.logits(batch.repeated(len(alpha)))
+        totals: dict = {}
+        for begin in range(0, self.steps, steps_per_pass):
+            alpha = torch.tensor(alphas[begin : begin + steps_per_pass], dtype=torch.float32)
+            weight = torch.tensor(weights[begin : begin + steps_per_pass], dtype=torch.float32).to(model.device)
+            capture = EmbeddingCapture(model, alpha.repeat_interleave(rows).to(model.device), start.originals)
+            repeated = batch.repeated(len(alpha))
+            with composite.context(model), capture.hooked(repeated.tokens), torch.enable_grad():
+                step_logits = forward.logits(repeated)
                 answer_scores(step_logits, ids.repeat(len(alpha), 1)).sum().backward()
-            summed = [
-                (leaf.grad.float().view(len(alpha), rows, *leaf.shape[1:]) * weight.to(leaf.device).view(-1, 1, 1, 1))
-                .sum(0)
-                for leaf in capture.leaves
-            ]
-            totals = summed if totals is None else [total + step for total, step in zip(totals, summed)]
-        relevance = capture.relevance(batch.inputs["attention_mask"], totals)
+            for key, gradient in capture.gradients().items():
+                step = _path_sum(gradient.float(), weight)
+                totals[key] = totals[key] + step if key in totals else step
+        relevance = start.relevance(batch.attention_mask, totals)
         return Attribution(relevance, logits, ids, answer_scores(logits, ids))
 
     def describe(self) -> dict[str, str | int]:
         return {"name": self.name, "baseline": "zero embedding", "quadrature": "gauss-legendre", "steps": self.steps}
+
+
+def _path_sum(gradient: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Gradients of the path's points (blocks of rows, one per point) summed with their weights."""
+    return (gradient.view(len(weight), -1, *gradient.shape[1:]) * weight.view(-1, 1, 1, 1)).sum(0)
+

@@ -20,7 +20,7 @@ eval mode and each layer's forward is wrapped for the duration of the context.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import partial
 
 import torch
@@ -29,6 +29,7 @@ from torch.utils.checkpoint import checkpoint
 from transformers.modeling_layers import GradientCheckpointingLayer
 
 from .errors import LRPError
+from .operations import reentered, rules_in_force
 
 CHUNK_TOKENS = 1024
 
@@ -47,7 +48,12 @@ def position_wise_blocks(layer: nn.Module) -> list[nn.Module]:
 
 
 def _recomputed(forward: Callable, *args, **kwargs):
-    return checkpoint(forward, *args, use_reentrant=False, **kwargs)
+    """``forward`` checkpointed; its recomputation runs under the operation rules of its forward pass
+    (torch recomputes with no function mode active)."""
+    rules = rules_in_force()
+    return checkpoint(
+        forward, *args, use_reentrant=False, context_fn=lambda: (nullcontext(), reentered(rules)), **kwargs
+    )
 
 
 def _sliced(forward: Callable, chunk_tokens: int, hidden: torch.Tensor, *args, **kwargs) -> torch.Tensor:

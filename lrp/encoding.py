@@ -155,10 +155,16 @@ def _fitted(tokenizer: PreTrainedTokenizerBase, prefix: str, text: str, suffix: 
         text = text[: own[-excess - 1]]
 
 
-def length_batches(lengths: list[int], batch_size: int) -> list[list[int]]:
-    """Indices grouped into batches of similar length, so that padding stays small."""
+def length_batches(lengths: list[int], batch_size: int, exact: bool = False) -> list[list[int]]:
+    """Indices grouped into batches of similar length, so that padding stays small; with ``exact``,
+    of equal length only (for a model that takes no attention mask, padding is no padding)."""
     order = sorted(range(len(lengths)), key=lambda row: lengths[row])
-    return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+    if not exact:
+        return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+    groups: dict[int, list[int]] = {}
+    for row in order:
+        groups.setdefault(lengths[row], []).append(row)
+    return [rows[start : start + batch_size] for rows in groups.values() for start in range(0, len(rows), batch_size)]
 
 
 def collate(

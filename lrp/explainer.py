@@ -138,11 +138,13 @@ class Explainer:
         records = list(records)
         per_record, contrasts = _sides(targets, contrast, len(records))
         if self._needs_self_check and records:
-            check_conservation(self.model, lambda: self._explain_batch([records[0]], [None], [None])[0])
+            check_conservation(self.model, lambda model: self._explain_batch([records[0]], [None], [None], model)[0])
             self._needs_self_check = False
         results: list[Explanation | None] = [None] * len(records)
         sides = 2 if any(c is not None for c in contrasts) else 1
-        for rows in length_batches([len(r) for r in records], max(1, self.batch_size // sides)):
+        lengths = [len(r) for r in records]
+        exact = bool(records) and not self.forward.pads_safely(records[0])
+        for rows in length_batches(lengths, max(1, self.batch_size // sides), exact=exact):
             batch = self._explain_batch(
                 [records[row] for row in rows], [per_record[row] for row in rows], [contrasts[row] for row in rows]
             )
@@ -185,17 +187,21 @@ class Explainer:
             return self.tokenizer.decode(ids)
         return str(self.model.config.id2label.get(ids[0], ids[0]))
 
-    def _explain_batch(self, records: list[Encoded], targets: list[Target], contrasts: list[Target]) -> list[Explanation]:
-        """One row per record for its target, then one per record that has a contrast."""
+    def _explain_batch(
+        self, records: list[Encoded], targets: list[Target], contrasts: list[Target], model: PreTrainedModel | None = None
+    ) -> list[Explanation]:
+        """One row per record for its target, then one per record that has a contrast; by ``model``
+        where one is given (the self-check's float32 replica), else by the explainer's."""
+        forward = self.forward if model in (None, self.model) else Forward(model, self.tokenizer, self.causal_lm)
         sides = [(row, self.targets.answer(target)) for row, target in enumerate(targets)]
         against = {}
         for row, contrast in enumerate(contrasts):
             if contrast is not None:
                 against[row] = len(sides)
                 sides.append((row, self.targets.answer(contrast)))
-        batch = self.forward.batch([records[row] for row, _ in sides], [answer for _, answer in sides])
-        attribution = self.attributor.attribute(self.forward, self.composite, batch, self.batch_size)
-        relevance = (attribution.relevance * batch.inputs["attention_mask"].float()).detach().cpu().numpy()
+        batch = forward.batch([records[row] for row, _ in sides], [answer for _, answer in sides])
+        attribution = self.attributor.attribute(forward, self.composite, batch, self.batch_size)
+        relevance = (attribution.relevance * batch.attention_mask.float()).detach().cpu().numpy()
         return [
             self._explanation(record, relevance, attribution, row, against.get(row))
             for row, record in enumerate(records)

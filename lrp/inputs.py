@@ -1,12 +1,21 @@
-"""Where relevance is read: the hidden states that enter the first transformer layer.
+"""Where relevance is read: every point where the input enters the model.
 
-That is the embeddings block's output: word, position and token-type embeddings summed and passed
-through the embedding LayerNorm (BERT family, ModernBERT), ``wte + wpe`` (GPT-2), the token
-embeddings (Llama, Qwen2: positions are rotary, added inside attention), or, where the model adds
-learned positions inline after the token embeddings (OPT), the first layer's own input. An
-encoder-decoder model (BART, T5) reads its text at two such points, its encoder's first layer and
-its decoder's, and each token's relevance is the sum of both copies. Nothing the input carries is
-left out.
+Two kinds of point, found by what the model computes rather than by attribute names:
+
+* the hidden states entering the model's first layer (the first transformers layer to run, or the
+  first block of the first list of blocks): there word, position and token-type embeddings have
+  been summed and normalised (BERT, GPT-2's ``wte + wpe``, OPT's late positions, Bloom's embedding
+  LayerNorm), so nothing the input carries to the layers is left out;
+* every embedding lookup before the first layer runs (an ``nn.Embedding`` called with indices shaped
+  as the token ids): the relevance of whatever reaches the layers from there by another way than the first
+  layer's input, as Gemma 3n and Gemma 4 feed the token ids to every layer a second time (per-layer
+  embeddings), or a model adds positions late.
+
+Each point's tensor is replaced by a leaf that needs a gradient, so ``x * x.grad`` can be read; the
+first layer's input is cut from the embeddings it was computed from, so no relevance is counted twice
+(a lookup whose only way on is through the first layer reads zero). A token's relevance is the sum
+over the points. An encoder-decoder model (BART, T5) reads its text at its encoder's first layer and
+its decoder's, each decoder position's relevance going to the token it copies (``fold_decoder``).
 
 Why after the embedding LayerNorm and not before: LayerNorm is scale invariant per token, so
 ``x * dLN(x)/dx`` sums to zero for every token and Gradient x Input and Integrated Gradients read
@@ -17,94 +26,193 @@ left out, and it is reported in the conservation gap like every other bias.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
 from torch import nn
+from transformers.modeling_layers import GradientCheckpointingLayer
+
+from .errors import UnsupportedArchitectureError
 
 
-@dataclass(frozen=True)
+def first_layers(model: nn.Module) -> list[nn.Module]:
+    """The modules whose first call receives the input of a stack of layers: transformers' layers
+    (the first of them to run is the one), or else the first block of the first list of blocks."""
+    layers = [module for module in model.modules() if isinstance(module, GradientCheckpointingLayer)]
+    if layers:
+        return layers
+    for module in model.modules():
+        if isinstance(module, nn.ModuleList) and len(module) and list(module[0].children()):
+            return [module[0]]
+    return []
+
+
+def encoder_decoder_layers(model: nn.Module) -> list[nn.Module]:
+    """An encoder-decoder's first encoder layer and first decoder layer (BART's ``layers``, T5's ``block``)."""
+    base = model.base_model
+    return [(getattr(stack, "layers", None) or getattr(stack, "block"))[0] for stack in (base.encoder, base.decoder)]
+
+
+@dataclass
 class Point:
-    """Where the input of a stack's first layer can be caught: a module's input or its output."""
+    """One place where the input enters: its value there, the leaf standing for it (and the tensor
+    the model goes on with, computed from the leaf, which it may change in place), and the axes of
+    its rows and tokens."""
 
-    module: nn.Module
-    at_input: bool
+    original: torch.Tensor
+    leaf: torch.Tensor
+    entered: torch.Tensor
+    axes: tuple[int, int]
 
-
-def embedding_points(model: nn.Module) -> list[Point]:
-    """One point per stack of layers: the model's, or an encoder-decoder's encoder and decoder."""
-    if getattr(model.config, "is_encoder_decoder", False):  # BART, T5: their first layers' inputs
-        base = model.base_model
-        return [Point(_first_layer(base.encoder), True), Point(_first_layer(base.decoder), True)]
-    return [embedding_point(model)]
-
-
-def _first_layer(stack: nn.Module) -> nn.Module:
-    layers = getattr(stack, "layers", None) or getattr(stack, "block", None)  # BART, T5
-    return layers[0]
-
-
-def embedding_point(model: nn.Module) -> Point:
-    """Where the input of the first transformer layer of a model with one stack can be caught."""
-    base = getattr(model, "base_model", model)
-    embeddings = getattr(base, "embeddings", None)
-    if isinstance(embeddings, nn.Module):  # BERT family, ModernBERT: summed, after the embedding LayerNorm
-        return Point(embeddings, False)
-    if isinstance(getattr(base, "wte", None), nn.Module) and isinstance(getattr(base, "drop", None), nn.Module):
-        return Point(base.drop, False)  # GPT-2: wte + wpe
-    if isinstance(getattr(base, "word_embeddings_layernorm", None), nn.Module):
-        return Point(base.word_embeddings_layernorm, False)  # Bloom: token embeddings through a LayerNorm
-    decoder = getattr(base, "decoder", None)
-    if isinstance(getattr(decoder, "embed_positions", None), nn.Module) and isinstance(decoder.layers, nn.ModuleList):
-        return Point(decoder.layers[0], True)  # OPT: learned positions added inline after the token embeddings
-    return Point(model.get_input_embeddings(), False)  # Llama, Qwen2: token embeddings (positions are rotary)
+    def per_token(self, x: torch.Tensor, tokens: int | None = None) -> torch.Tensor:
+        """This point's tensor (its value or a gradient) as (rows, tokens, everything else); the
+        first ``tokens`` positions where the model pads the sequence itself (Longformer, Reformer)."""
+        rows, positions = self.axes
+        moved = x.movedim((rows, positions), (0, 1))
+        return moved.reshape(moved.shape[0], moved.shape[1], -1)[:, :tokens]
 
 
 class EmbeddingCapture:
-    """Replaces the embedding tensor of each point by a leaf that requires grad, so ``x * x.grad``
-    can be read.
+    """Replaces the tensor of each point where the input enters by a leaf that requires grad, so
+    ``x * x.grad`` can be read, and sums it per token. Points are keyed by what produced them (a
+    lookup module, a first layer), in the order they fire.
 
-    ``scales`` (one factor per batch row) multiplies the embeddings, for Integrated Gradients' path
-    from the zero baseline; the unscaled embeddings are kept in ``originals``.
+    ``scales`` (one factor per batch row) multiplies every point, for Integrated Gradients' path from
+    the zero baseline; ``baselines``, the points' values recorded by an unscaled pass (``originals``
+    of a capture of it), are what is scaled: a point computed from scaled points (the first layer's
+    input, from scaled embeddings) would otherwise be scaled twice.
     """
 
-    def __init__(self, model: nn.Module, scales: torch.Tensor | None = None) -> None:
-        self.points = embedding_points(model)
-        self.scales = scales
-        self.originals: list[torch.Tensor | None] = [None] * len(self.points)
-        self.leaves: list[torch.Tensor | None] = [None] * len(self.points)
+    def __init__(
+        self, model: nn.Module, scales: torch.Tensor | None = None, baselines: dict[Hashable, torch.Tensor] | None = None
+    ) -> None:
+        self.model = model
+        self.encoder_decoder = bool(getattr(getattr(model, "config", None), "is_encoder_decoder", False))
+        self.scales, self.baselines = scales, baselines
+        self.points: dict[Hashable, Point] = {}
 
-    def _replace(self, index: int, x: torch.Tensor) -> torch.Tensor:
-        self.originals[index] = x.detach()
-        scaled = x.detach() if self.scales is None else x.detach() * self.scales.view(-1, 1, 1).to(x.dtype)
-        self.leaves[index] = scaled.clone().requires_grad_(True)
-        return self.leaves[index]
+    @property
+    def originals(self) -> dict[Hashable, torch.Tensor]:
+        return {key: point.original for key, point in self.points.items()}
 
-    def _hook(self, index: int, point: Point):
-        if point.at_input:
-            return point.module.register_forward_pre_hook(lambda _m, args: (self._replace(index, args[0]), *args[1:]))
-        return point.module.register_forward_hook(lambda _m, _args, output: self._replace(index, output))
+    def _replace(self, key: Hashable, x: torch.Tensor) -> torch.Tensor:
+        """What the model goes on with at point ``key``, whose value is ``x``: computed from a leaf."""
+        axes = token_axes(x.shape, self._tokens)
+        rows = axes[0]
+        original = x.detach() if self.baselines is None else _rows(self.baselines[key], rows, x.shape[rows])
+        scaled = original if self.scales is None else original * _along(self.scales, rows, x.dim()).to(x.dtype)
+        leaf = scaled.clone().requires_grad_(True)
+        self.points[key] = Point(original, leaf, leaf.clone(), axes)
+        return self.points[key].entered
+
+    def _lookup_hook(self, module: nn.Module, args, output):
+        """A lookup of the embedding stage (before the first layer runs) with indices shaped as the
+        token ids is a point: token, position and token-type embeddings, per-layer embeddings. Positions
+        looked up once for all rows (indices of shape (1, tokens)) are a point per row. A lookup inside
+        the layers (relative-position buckets) is not."""
+        indices = args[0] if args else None
+        rows, length = self._tokens
+        if self._cut or not isinstance(indices, torch.Tensor) or not output.is_floating_point():
+            return None
+        if tuple(indices.shape) == (1, length) and rows > 1 and tuple(output.shape[:2]) == (1, length):
+            output = output.expand(rows, *output.shape[1:])
+        elif tuple(indices.shape) != self._tokens or tuple(output.shape[:2]) != self._tokens:
+            return None  # positions computed from the ids' shape, one row for all (BART's)
+        calls = sum(1 for key in self.points if key[:2] == ("lookup", id(module)))  # XLM looks up token types in its word table
+        return self._replace(("lookup", id(module), calls), output)
+
+    def _first_layer_hook(self, module: nn.Module, args, kwargs):
+        """The first layer's input, cut from what computed it, is a point (once per forward)."""
+        if self._cut:
+            return None
+        self._cut = True
+        hidden = args[0] if args else kwargs.get("hidden_states")
+        if not isinstance(hidden, torch.Tensor) or not hidden.is_floating_point():
+            raise UnsupportedArchitectureError(
+                f"{type(module).__name__}, the first layer of {type(self.model).__name__}, takes no hidden states "
+                "as its first argument; the point where the input enters cannot be found"
+            )
+        if any(hidden is point.entered for point in self.points.values()):
+            return None  # the token embeddings themselves: already a point
+        leaf = self._replace("first layer", hidden)
+        return ((leaf, *args[1:]), kwargs) if args else (args, {**kwargs, "hidden_states": leaf})
+
+    def _stack_hook(self, module: nn.Module, args):
+        return (self._replace(("stack", id(module)), args[0]), *args[1:])
 
     @contextmanager
-    def hooked(self) -> Iterator["EmbeddingCapture"]:
-        handles = [self._hook(index, point) for index, point in enumerate(self.points)]
+    def hooked(self, tokens: tuple[int, ...]) -> Iterator["EmbeddingCapture"]:
+        """Capture while inside; ``tokens`` is the shape (rows, tokens) of the batch's input ids."""
+        self._tokens, self._cut = tuple(tokens), False
+        if self.encoder_decoder:
+            handles = [layer.register_forward_pre_hook(self._stack_hook) for layer in encoder_decoder_layers(self.model)]
+        else:
+            handles = [m.register_forward_hook(self._lookup_hook) for m in self.model.modules() if isinstance(m, nn.Embedding)]
+            handles += [
+                layer.register_forward_pre_hook(self._first_layer_hook, with_kwargs=True)
+                for layer in first_layers(self.model)
+            ]
         try:
             yield self
         finally:
             for handle in handles:
                 handle.remove()
 
-    def relevance(self, attention_mask: torch.Tensor, gradients: list[torch.Tensor] | None = None) -> torch.Tensor:
-        """``x * grad`` summed over the hidden dimension, per token of the input: one row per row of
-        ``attention_mask`` (the first rows of each point). ``gradients`` defaults to the leaves' own."""
-        rows = len(attention_mask)
-        gradients = gradients or [leaf.grad for leaf in self.leaves]
+    def gradients(self) -> dict[Hashable, torch.Tensor]:
+        """Each point's gradient as (rows, tokens, features); a point no gradient reached is left out."""
+        return {key: point.per_token(point.leaf.grad) for key, point in self.points.items() if point.leaf.grad is not None}
+
+    def relevance(self, attention_mask: torch.Tensor, gradients: dict[Hashable, torch.Tensor] | None = None) -> torch.Tensor:
+        """``x * grad`` summed per token over every point: one row per row of ``attention_mask`` (the
+        first rows of each point). ``gradients``, per point as (rows, tokens, features), defaults to
+        the leaves' own; a point no gradient reached reads zero."""
+        rows, tokens = attention_mask.shape
+        gradients = self.gradients() if gradients is None else gradients
         per_point = [
-            (original[:rows].float() * gradient.float()).sum(-1) for original, gradient in zip(self.originals, gradients)
+            (point.per_token(point.original, tokens)[:rows].float() * gradients[key][:rows, :tokens].float()).sum(-1)
+            for key, point in self.points.items()
+            if key in gradients
         ]
-        return per_point[0] if len(per_point) == 1 else fold_decoder(*per_point, attention_mask)
+        if self.encoder_decoder:
+            return fold_decoder(*per_point, attention_mask)
+        if not per_point:
+            return torch.zeros(attention_mask.shape, device=attention_mask.device)
+        return torch.stack(per_point).sum(0)
+
+
+def token_axes(shape: torch.Size, tokens: tuple[int, int]) -> tuple[int, int]:
+    """The axes of a point's tensor that hold its rows and its tokens: adjacent, rows first (BERT's
+    (rows, tokens, hidden); Gemma 3n's (streams, rows, tokens, hidden)) or tokens first (XLNet's
+    (tokens, rows, hidden)); the token axis may be longer, where the model pads the sequence to a
+    multiple of its attention window itself."""
+    rows, length = tokens
+    for axis in range(len(shape) - 1):
+        if shape[axis] == rows and shape[axis + 1] == length:
+            return axis, axis + 1
+    for axis in range(len(shape) - 1):
+        if shape[axis] == length and shape[axis + 1] == rows:
+            return axis + 1, axis
+    for axis in range(len(shape) - 1):
+        if shape[axis] == rows and shape[axis + 1] > length:
+            return axis, axis + 1
+    raise UnsupportedArchitectureError(
+        f"the input enters the layers as a tensor of shape {tuple(shape)}, in which no axes hold its "
+        f"{rows} rows and {length} tokens"
+    )
+
+
+def _along(scales: torch.Tensor, axis: int, dims: int) -> torch.Tensor:
+    """One factor per row, shaped to broadcast along ``axis`` of a tensor of ``dims`` dimensions."""
+    return scales.view(*([1] * axis), -1, *([1] * (dims - axis - 1)))
+
+
+def _rows(baseline: torch.Tensor, axis: int, rows: int) -> torch.Tensor:
+    """A recorded point repeated along its row axis to ``rows`` rows (Integrated Gradients' passes
+    explain several points of the path at once, in blocks of the batch's rows)."""
+    times = rows // baseline.shape[axis]
+    return baseline.repeat(*([1] * axis), times, *([1] * (baseline.dim() - axis - 1)))
 
 
 def fold_decoder(encoder: torch.Tensor, decoder: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:

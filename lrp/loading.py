@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
-from transformers import PreTrainedModel, PreTrainedTokenizerBase
+from transformers import GenerationMixin, PreTrainedModel, PreTrainedTokenizerBase
 from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
 
 from .errors import LRPError, UnsupportedDtypeError
@@ -38,7 +38,8 @@ def resolve_dtype(dtype: str | torch.dtype) -> torch.dtype:
 
 
 def is_causal_lm(model: torch.nn.Module) -> bool:
-    return type(model).__name__ in CAUSAL_LM_CLASSES
+    """A causal-LM head of transformers', or a model of one's own that generates (``GenerationMixin``)."""
+    return type(model).__name__ in CAUSAL_LM_CLASSES or isinstance(model, GenerationMixin)
 
 
 def resolve_task(task: str, config) -> str:

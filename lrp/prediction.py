@@ -48,7 +48,8 @@ def predict(
     prediction = np.zeros(len(records), dtype=np.int64)
     whole_logits = not forward.causal_lm and all(c is None for c in contrasts)
     outputs = None
-    for rows in length_batches([len(r) for r in records], batch_size):
+    exact = bool(records) and not forward.pads_safely(records[0])
+    for rows in length_batches([len(r) for r in records], batch_size, exact=exact):
         against = [row for row in rows if contrasts[row] is not None]
         answers = [targets[row] for row in rows] + [contrasts[row] for row in against]
         batch = forward.batch([records[row] for row in rows + against], answers)

@@ -1,15 +1,16 @@
-"""Backward-pass rules: each keeps the module's forward exactly and replaces only its gradient.
+"""Backward-pass rules: each keeps an operation's forward value exactly and replaces only its gradient.
 
 LRP in the Gradient x Input form (Ali et al. 2022, Achtibat et al. 2024) is a normal backward pass in
 which a few operations use a modified local Jacobian. Every rule here is one of those Jacobians:
 
-* ``NormRule``: LayerNorm / RMSNorm with the scale ``1/sqrt(var + eps)`` held constant (LN rule);
-  the centering ``x - mean(x)`` of LayerNorm is linear and stays in the gradient.
-* ``IdentityRule``: an elementwise activation ``y = f(x)`` passes ``g * f(x) / x`` back instead of
+* ``scale_gradient``: identity forward, gradient times a constant (the uniform rule for products,
+  the attention rules' factors for queries, keys and values).
+* ``identity_rule``: an elementwise ``y = f(x)`` passes ``g * f(x) / x`` back instead of
   ``g * f'(x)``, so relevance ``x * grad`` in equals ``y * grad`` out.
-* ``scale_gradient``: identity forward, gradient times a constant (the uniform rule for products).
-
-The forward of each rule calls the module's own forward, so logits stay bit-for-bit unchanged.
+* ``with_gradient``: a value computed by the original kernel, with the gradient of a norm whose scale
+  is held constant (LN rule).
+* ``IdentityRule``: the identity rule for a whole activation module (GELU written out as
+  ``0.5 * x * (1 + tanh(...))`` is one elementwise function, whatever its parts).
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ class _ScaleGradient(torch.autograd.Function):
 
 
 def scale_gradient(x: torch.Tensor, factor: float | torch.Tensor) -> torch.Tensor:
-    """Identity in the forward pass; multiplies the incoming gradient by ``factor``, or by one
-    factor per feature of the last dimension (a factor 0 makes that feature a constant)."""
+    """Identity in the forward pass (a view of ``x``: for operands, used at once); multiplies the
+    incoming gradient by ``factor``."""
     return _ScaleGradient.apply(x, factor)
 
 
@@ -42,13 +43,15 @@ def identity_ratio(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return torch.nan_to_num_(y / x, nan=0.0, posinf=0.0, neginf=0.0)
 
 
-class _BypassFunction(torch.autograd.Function):
-    """Returns ``y`` unchanged but sends the identity-rule gradient to ``x`` and none through ``y``."""
+class _IdentityRule(torch.autograd.Function):
+    """Returns ``f(x)`` (computed here, a tensor of its own) and sends the identity-rule gradient,
+    ``grad * f(x) / x``, to ``x``."""
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    def forward(ctx, x: torch.Tensor, compute: Callable[[], torch.Tensor]) -> torch.Tensor:
+        y = compute()
         ctx.save_for_backward(identity_ratio(x, y))
-        return y.view_as(y)
+        return y
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
@@ -56,22 +59,47 @@ class _BypassFunction(torch.autograd.Function):
         return grad * ratio, None
 
 
-def bypass_activation(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Identity rule for an activation called inline as a function (``y = torch.tanh(x)``)."""
-    return _BypassFunction.apply(x, y)
+def identity_rule(x: torch.Tensor, compute: Callable[[], torch.Tensor]) -> torch.Tensor:
+    """``compute()``, an elementwise ``f(x)`` computed without a graph, with the identity rule's
+    gradient: ``x * grad`` equals ``f(x) * g``."""
+    return _IdentityRule.apply(x, compute)
 
 
-class _NormRuleFunction(torch.autograd.Function):
+class _WithGradient(torch.autograd.Function):
+    """``compute()`` in the forward pass; ``gradient(grad)`` in the backward pass, returned to ``x``."""
+
     @staticmethod
-    def forward(ctx, x: torch.Tensor, module: nn.Module, forward: Callable, rule: "NormRule") -> torch.Tensor:
-        ctx.save_for_backward(rule.inverse_scale(module, x))
-        ctx.module, ctx.rule, ctx.dtype = module, rule, x.dtype
-        return forward(x)
+    def forward(ctx, x: torch.Tensor, compute: Callable[[], torch.Tensor], gradient: Callable[[torch.Tensor], torch.Tensor]):
+        ctx.gradient, ctx.dtype = gradient, x.dtype
+        return compute()
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
-        (rstd,) = ctx.saved_tensors
-        return ctx.rule.gradient(ctx.module, rstd, grad).to(ctx.dtype), None, None, None
+        return ctx.gradient(grad).to(ctx.dtype), None, None
+
+
+def with_gradient(
+    x: torch.Tensor, compute: Callable[[], torch.Tensor], gradient: Callable[[torch.Tensor], torch.Tensor]
+) -> torch.Tensor:
+    """``compute()`` (the original kernel applied to ``x``, without a graph), differentiated by
+    ``gradient``: how a norm keeps its exact forward and gets the LN rule's backward."""
+    return _WithGradient.apply(x, compute, gradient)
+
+
+class _WithValue(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, ruled: torch.Tensor, compute: Callable[[], torch.Tensor]) -> torch.Tensor:
+        return compute()
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        return grad, None
+
+
+def with_value(ruled: torch.Tensor, compute: Callable[[], torch.Tensor]) -> torch.Tensor:
+    """``compute()`` (the original kernel) in the forward pass, the gradient of ``ruled`` (the same
+    function composed of operations that have rules) in the backward pass."""
+    return _WithValue.apply(ruled, compute)
 
 
 class Rule:
@@ -84,85 +112,9 @@ class Rule:
 
 
 class IdentityRule(Rule):
-    """Elementwise activations (GELU, SiLU, tanh, ReLU): backward uses ``f(x)/x``."""
+    """Elementwise activation modules (GELU, SiLU, tanh, ReLU): backward uses ``f(x)/x``."""
 
     name = "identity"
 
     def wrap(self, module: nn.Module, forward: Callable) -> Callable:
-        return lambda x: bypass_activation(x, forward(x.detach()))
-
-
-class NormRule(Rule):
-    """LN rule: the normaliser ``1/sqrt(var + eps)`` (or RMS) is a constant in the backward pass."""
-
-    name = "ln"
-
-    def wrap(self, module: nn.Module, forward: Callable) -> Callable:
-        return lambda x: _NormRuleFunction.apply(x, module, forward, self)
-
-    def inverse_scale(self, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
-        """The normaliser ``1/sqrt(var + eps)`` per row, in float32: the constant of the rule."""
-        raise NotImplementedError
-
-    def gradient(self, module: nn.Module, rstd: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
-        """The gradient of the norm with ``rstd`` held constant."""
-        raise NotImplementedError
-
-
-def _eps(module: nn.Module, x: torch.Tensor) -> float:
-    eps = getattr(module, "variance_epsilon", getattr(module, "eps", None))
-    return torch.finfo(x.dtype).eps if eps is None else eps
-
-
-def _probe(module: nn.Module, expected: Callable[[torch.Tensor], torch.Tensor]) -> bool:
-    """Run the module once on random rows: does its forward compute ``expected``?"""
-    weight = getattr(module, "weight", None)
-    if not isinstance(weight, torch.Tensor) or weight.dim() != 1:
-        return False
-    generator = torch.Generator().manual_seed(0)
-    x = torch.randn(3, weight.numel(), generator=generator).to(weight.device, torch.float32)
-    with torch.no_grad():
-        actual = module(x.to(weight.dtype)).float()
-        return torch.allclose(actual, expected(x), rtol=1e-2, atol=1e-3)
-
-
-class LayerNormRule(NormRule):
-    """``nn.LayerNorm``, and norms written out by hand that compute the same (DeBERTa's)."""
-
-    name = "ln-layernorm"
-
-    def inverse_scale(self, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
-        return torch.rsqrt(x.float().var(-1, unbiased=False, keepdim=True) + _eps(module, x))
-
-    def gradient(self, module: nn.Module, rstd: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
-        g = grad.float() if module.weight is None else grad.float() * module.weight.float()
-        return (g - g.mean(-1, keepdim=True)) * rstd
-
-    def matches(self, module: nn.Module) -> bool:
-        bias = getattr(module, "bias", None)
-
-        def layer_norm(x: torch.Tensor) -> torch.Tensor:
-            centred = x - x.mean(-1, keepdim=True)
-            y = module.weight.float() * centred * self.inverse_scale(module, x)
-            return y if bias is None else y + bias.float()
-
-        return _probe(module, layer_norm)
-
-
-class RMSNormRule(NormRule):
-    """For norms of the form ``(offset + weight) * x * rsqrt(mean(x**2) + eps)``: offset 0 for Llama,
-    Qwen2 and ``nn.RMSNorm``, 1 for Gemma (whose weight starts at zero)."""
-
-    name = "ln-rmsnorm"
-
-    def __init__(self, offset: float = 0.0) -> None:
-        self.offset = offset
-
-    def inverse_scale(self, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
-        return torch.rsqrt(x.float().pow(2).mean(-1, keepdim=True) + _eps(module, x))
-
-    def gradient(self, module: nn.Module, rstd: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
-        return grad.float() * (self.offset + module.weight.float()) * rstd
-
-    def matches(self, module: nn.Module) -> bool:
-        return _probe(module, lambda x: (self.offset + module.weight.float()) * x * self.inverse_scale(module, x))
+        return lambda x: identity_rule(x, lambda: forward(x.detach()))

@@ -90,7 +90,11 @@ def test_feed_forward_blocks_run_in_slices_with_the_same_relevance(architecture,
     plain = Explainer(model, tokenizer).explain(texts, " yes")
     blocks = [block for layer in checkpointable_layers(model) for block in position_wise_blocks(layer)]
     widths = []
-    hooks = [next(block.children()).register_forward_hook(lambda _, __, out: widths.append(out.shape[1])) for block in blocks]
+    def width(_module, _args, out):  # of passes that record gradients (the padding probe's plain forward does not)
+        if torch.is_grad_enabled():
+            widths.append(out.shape[1])
+
+    hooks = [next(block.children()).register_forward_hook(width) for block in blocks]
     monkeypatch.setattr(checkpointing, "CHUNK_TOKENS", 3)
     sliced = Explainer(model, tokenizer, checkpointing=True).explain(texts, " yes")
     for hook in hooks:
