@@ -46,7 +46,7 @@ class GradientTimesInput:
 
     def attribute(self, forward: Forward, composite: Composite, batch: Batch, batch_size: int) -> Attribution:
         capture = EmbeddingCapture(forward.model)
-        with composite.context(forward.model), capture.hooked(batch.tokens), torch.enable_grad():
+        with composite.context(forward.model), capture.hooked(batch.inputs["input_ids"]), torch.enable_grad():
             logits = forward.logits(batch)
             ids = answer_ids(batch.answers, logits)
             scores = answer_scores(logits, ids)
@@ -69,7 +69,7 @@ class IntegratedGradients:
     def attribute(self, forward: Forward, composite: Composite, batch: Batch, batch_size: int) -> Attribution:
         model = forward.model
         start = EmbeddingCapture(model)  # the unscaled value of each point: the end of the path
-        with start.hooked(batch.tokens), torch.no_grad():
+        with start.hooked(batch.inputs["input_ids"]), torch.no_grad():
             logits = forward.logits(batch).float()
         ids = answer_ids(batch.answers, logits)
         rows = len(ids)
@@ -82,7 +82,7 @@ class IntegratedGradients:
             weight = torch.tensor(weights[begin : begin + steps_per_pass], dtype=torch.float32).to(model.device)
             capture = EmbeddingCapture(model, alpha.repeat_interleave(rows).to(model.device), start.originals)
             repeated = batch.repeated(len(alpha))
-            with composite.context(model), capture.hooked(repeated.tokens), torch.enable_grad():
+            with composite.context(model), capture.hooked(repeated.inputs["input_ids"]), torch.enable_grad():
                 step_logits = forward.logits(repeated)
                 answer_scores(step_logits, ids.repeat(len(alpha), 1)).sum().backward()
             for key, gradient in capture.gradients().items():

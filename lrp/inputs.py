@@ -116,6 +116,8 @@ class EmbeddingCapture:
         rows, length = self._tokens
         if self._cut or not isinstance(indices, torch.Tensor) or not output.is_floating_point():
             return None
+        if indices.dim() == 2 and indices.shape[0] == rows and indices.shape[1] > length:
+            _refuse_a_prefix(self.model, indices, self._ids)
         if tuple(indices.shape) == (1, length) and rows > 1 and tuple(output.shape[:2]) == (1, length):
             output = output.expand(rows, *output.shape[1:])
         elif tuple(indices.shape) != self._tokens or tuple(output.shape[:2]) != self._tokens:
@@ -143,9 +145,9 @@ class EmbeddingCapture:
         return (self._replace(("stack", id(module)), args[0]), *args[1:])
 
     @contextmanager
-    def hooked(self, tokens: tuple[int, ...]) -> Iterator["EmbeddingCapture"]:
-        """Capture while inside; ``tokens`` is the shape (rows, tokens) of the batch's input ids."""
-        self._tokens, self._cut = tuple(tokens), False
+    def hooked(self, input_ids: torch.Tensor) -> Iterator["EmbeddingCapture"]:
+        """Capture while inside, for a forward pass of these (rows, tokens) ``input_ids``."""
+        self._ids, self._tokens, self._cut = input_ids, tuple(input_ids.shape), False
         if self.encoder_decoder:
             handles = [layer.register_forward_pre_hook(self._stack_hook) for layer in encoder_decoder_layers(self.model)]
         else:
@@ -180,6 +182,20 @@ class EmbeddingCapture:
         if not per_point:
             return torch.zeros(attention_mask.shape, device=attention_mask.device)
         return torch.stack(per_point).sum(0)
+
+
+def _refuse_a_prefix(model: nn.Module, indices: torch.Tensor, input_ids: torch.Tensor) -> None:
+    """A model that looks up more tokens than it was given pads the sequence itself (Longformer,
+    Reformer: after the text, read as the text's first positions) or puts tokens of its own before the
+    text (CPM-Ant's prompt): relevance that enters there belongs to no token of the text: refused."""
+    length = input_ids.shape[1]
+    after = indices[:, -length:].to(input_ids.device)
+    if torch.equal(indices[:, :length].to(input_ids.device), input_ids) or not torch.equal(after, input_ids):
+        return  # the text first (padding after it), or not a lookup of the text (positions)
+    raise UnsupportedArchitectureError(
+        f"{type(model).__name__} puts {indices.shape[1] - length} tokens of its own before the {length} of the "
+        "text (a prompt): relevance that enters there belongs to no token of the text"
+    )
 
 
 def token_axes(shape: torch.Size, tokens: tuple[int, int]) -> tuple[int, int]:

@@ -15,7 +15,8 @@ a gradient; inside the context the parameters do not):
   ``x**p``, ...): the identity rule, ``f(x)/x``.
 * a product of two or more input-dependent tensors (``*``, ``@``, ``einsum``, ``bmm``): the uniform
   rule, ``1/n`` of the gradient to each of its ``n`` input-dependent factors (``x * sigmoid(x)``
-  then gives SiLU's identity rule back exactly).
+  then gives SiLU's identity rule back exactly); but a factor spread over the other by broadcasting
+  (a gate or weight per token, head or stream) is a constant, as attention weights are.
 * a number written in the code, or a value computed from the input and detached (a straight-through
   estimator), added to an input-dependent tensor: the identity rule, so the sum's relevance stays
   with the input, as in GPT-OSS's ``(up + 1) * glu``. A tensor added (a bias, a position encoding)
@@ -194,6 +195,32 @@ def product(*factors: tuple[int, str]) -> Handler:
     return handle
 
 
+def elementwise_product(func: Operation, args: tuple, kwargs: dict):
+    """``a * b``: where one factor is spread over the other (broadcast along some of its dimensions and
+    matching it in the rest: a gate or weight per token, head, stream or kernel tap; routing weights,
+    a shared expert's sigmoid gate, AltUp's and hyper-connections' mixing coefficients, the weights
+    of a dynamic convolution), that factor is a constant, as attention weights are under the AH rule,
+    and the other takes all the relevance. Factors of one shape: the uniform rule."""
+    a, b = args[0], args[1] if len(args) > 1 else kwargs.get("other")
+    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.requires_grad and b.requires_grad:
+        if _spread_over(a.shape, b.shape):
+            return func(a.detach(), *args[1:], **kwargs)
+        if _spread_over(b.shape, a.shape):
+            return func(a, *_detached(args[1:]), **_detached(kwargs))
+    return product((0, "input"), (1, "other"))(func, args, kwargs)
+
+
+
+def _spread_over(weight: torch.Size, signal: torch.Size) -> bool:
+    """Whether a tensor of shape ``weight`` broadcasts over one of shape ``signal``: of size 1 in at
+    least one dimension where the signal is larger, and equal to it in all others."""
+    weight = (1,) * (len(signal) - len(weight)) + tuple(weight)
+    if len(weight) != len(signal):
+        return False
+    spread = [w == 1 < s for w, s in zip(weight, signal)]
+    return any(spread) and all(is_spread or w == s for is_spread, w, s in zip(spread, weight, signal))
+
+
 def einsum(func: Operation, args: tuple, kwargs: dict):
     """Uniform rule over every operand of an ``einsum`` (given as arguments or as one list)."""
     equation, operands = args[0], args[1:]
@@ -330,10 +357,9 @@ ELEMENTWISE = (
 POWERS = (torch.pow, T.pow, T.pow_, T.__pow__, T.__ipow__, torch.square, T.square)
 DIVISIONS = (torch.div, T.div, T.div_, torch.true_divide, T.true_divide, T.__truediv__, T.__itruediv__, T.__div__)
 RECIPROCALS = (T.__rdiv__, T.__rtruediv__)
+MULTIPLICATIONS = (torch.mul, T.mul, T.mul_, T.__mul__, T.__rmul__, T.__imul__, torch.multiply, T.multiply)
 PRODUCTS = {  # operation: the (position, name) of its two factors
-    **dict.fromkeys(
-        (torch.mul, T.mul, T.mul_, T.__mul__, T.__rmul__, T.__imul__, torch.multiply, T.multiply), ((0, "input"), (1, "other"))
-    ),
+    **dict.fromkeys(MULTIPLICATIONS, ((0, "input"), (1, "other"))),
     **dict.fromkeys((torch.matmul, T.matmul, T.__matmul__, T.__rmatmul__), ((0, "input"), (1, "other"))),
     **dict.fromkeys((torch.bmm, T.bmm, torch.mm, T.mm), ((0, "input"), (1, "mat2"))),
     **dict.fromkeys((torch.mv, T.mv), ((0, "input"), (1, "vec"))),
@@ -368,6 +394,7 @@ def rule_table(attention: AttentionRule | None, norms: bool, activations: bool) 
         table[F.glu] = glu
     table.update(dict.fromkeys(SIGNS, constant))
     table.update({func: _written_back(product(*factors)) for func, factors in PRODUCTS.items()})
+    table.update(dict.fromkeys(MULTIPLICATIONS, _written_back(elementwise_product)))
     table[torch.einsum] = einsum
     table.update(dict.fromkeys(ADDITIONS, _written_back(constant_addend)))
     table[T.detach] = detach

@@ -124,8 +124,10 @@ def tiny_replica(model: PreTrainedModel, *, seed: int = 0) -> PreTrainedModel:
 
 
 def prepare(model: PreTrainedModel) -> PreTrainedModel:
-    """Every bias zero (conservation is then exact) and every 1-D norm scale perturbed (draws from
-    torch's global generator: seed it first)."""
+    """Every bias zero (conservation is then exact), every 1-D norm scale perturbed, and every weight
+    matrix that starts at zero drawn at random, as training leaves it (a router or a gate projection
+    initialised to zero would feed its sigmoid exactly 0, where the identity rule ``f(x)/x`` has no
+    value; a trained model's never is). Draws from torch's global generator: seed it first."""
     norms = {name for name, module in model.named_modules() if "norm" in type(module).__name__.lower()}
     with torch.no_grad():
         for name, parameter in model.named_parameters():
@@ -134,6 +136,8 @@ def prepare(model: PreTrainedModel) -> PreTrainedModel:
                 parameter.zero_()
             elif parameter.dim() == 1 and (owner in norms or "norm" in name.lower()):
                 parameter.add_(torch.randn_like(parameter), alpha=NORM_NOISE)
+            elif parameter.dim() > 1 and parameter.is_floating_point() and not parameter.any():
+                parameter.normal_(0, INIT_STD)
     return model
 
 
@@ -163,10 +167,7 @@ def _shrink(config: PretrainedConfig, vocab_size: int | None, layers: int, seed:
     original = _Original.of(config, factor)
     overrides = _per_layer_overrides(config)
     kept = _keep_layer_kinds(config, layers, seed, LAYERS_PER_KIND.get(config.model_type, 1))
-    for name, value in list(_attributes(config).items()):
-        resized = _resized(name, value, original)
-        if resized is not value:
-            _set(config, name, resized)
+    _resize(config, original)
     if overrides:
         _set_per_layer_overrides(config, overrides, kept, original)
     for name, value in FAMILY_SETTINGS.get(config.model_type, {}).items():
@@ -181,6 +182,14 @@ def _shrink(config: PretrainedConfig, vocab_size: int | None, layers: int, seed:
         if isinstance(getattr(config, name, None), float):
             _set(config, name, INIT_STD)
     config.dtype = torch.float32
+
+
+def _resize(config: PretrainedConfig, original: _Original) -> None:
+    """Every attribute whose name says what size it holds, to its tiny value."""
+    for name, value in _attributes(config).items():
+        resized = _resized(name, value, original)
+        if resized is not value:
+            _set(config, name, resized)
 
 
 @dataclass(frozen=True)

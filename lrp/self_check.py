@@ -22,25 +22,34 @@ from transformers import PreTrainedModel
 from .errors import LRPError, UnsupportedArchitectureError
 from .explanation import Explanation
 from .replica import tiny_replica
-from .unreached import UnreachedOperations
+from .unreached import LeakingModules, UnreachedOperations
 
-# |logit - sum R| must stay below this fraction of sum |R| + |logit| (float error).
-SELF_CHECK_TOLERANCE = {torch.float32: 1e-4, torch.bfloat16: 5e-2}
+# In float32, |logit - sum R| must stay below 1e-4 of |logit|, plus float error: 1e-6 of sum |R|, which
+# grows with the cancellation inside (so that relevance that blows up to many times the logit, as a
+# rule dividing by almost zero makes it, cannot hide a leak). In bfloat16 rounding alone moves
+# relevance by up to a few percent: 5e-2 of sum |R| + |logit|.
+SELF_CHECK_TOLERANCE = {torch.float32: (1e-4, 1e-6), torch.bfloat16: (5e-2, 5e-2)}  # (of |logit|, of sum |R|)
 
 
-def check_conservation(model: PreTrainedModel, explain: Callable[[PreTrainedModel], Explanation]) -> None:
-    """Run ``explain`` (one text, cp-lrp, with the model it is given) with biases zeroed; raise if
-    relevance leaks. A model that is not float32 is checked on a float32 replica first."""
+def tolerance(dtype: torch.dtype, logit: float, relevance: np.ndarray) -> float:
+    """How far summed relevance may be from the logit for rounding alone, with biases zero."""
+    of_logit, of_relevance = SELF_CHECK_TOLERANCE.get(dtype, SELF_CHECK_TOLERANCE[torch.float32])
+    return max(of_logit * abs(logit) + of_relevance * float(np.abs(relevance).sum()), 1e-12)
+
+
+def check_conservation(model: PreTrainedModel, explain: Callable[[PreTrainedModel], list[Explanation]]) -> None:
+    """Run ``explain`` (a few texts, cp-lrp, with the model it is given) with biases zeroed; raise if
+    relevance leaks in any. A model that is not float32 is checked on a float32 replica first."""
     if model.dtype != torch.float32:
         _check(tiny_replica(model), explain, f"{type(model).__name__} (checked in float32 on a tiny replica)")
     _check(model, explain, type(model).__name__)
 
 
-def _check(model: PreTrainedModel, explain: Callable[[PreTrainedModel], Explanation], name: str) -> None:
+def _check(model: PreTrainedModel, explain: Callable[[PreTrainedModel], list[Explanation]], name: str) -> None:
     watch = UnreachedOperations(model)
     with biases_zeroed(model), watch.watching():
         try:
-            explanation = explain(model)
+            explanations = explain(model)
         except LRPError:
             raise
         except Exception as error:  # the model's own code failed under the rules: refuse, naming where
@@ -50,15 +59,24 @@ def _check(model: PreTrainedModel, explain: Callable[[PreTrainedModel], Explanat
                 f"{name}: explaining it failed {where}: {type(error).__name__}: {error}"
                 + (f" (operations without a rule: {unreached})" if unreached else "")
             ) from error
-    scale = float(np.abs(explanation.relevance).sum()) + abs(explanation.target_logit)
-    tolerance = SELF_CHECK_TOLERANCE.get(model.dtype, 1e-4) * max(scale, 1e-12)
-    if abs(explanation.conservation_gap) > tolerance:
-        unreached = watch.describe()
+    leaking = [e for e in explanations if abs(e.conservation_gap) > tolerance(model.dtype, e.target_logit, e.relevance)]
+    if leaking:
+        explanation, unreached = leaking[0], watch.describe()
+        where = f"operations without a rule: {unreached}" if unreached else _leaking_modules(model, explain)
         raise UnsupportedArchitectureError(
             f"{name}: with biases set to zero, cp-lrp relevance sums to {explanation.relevance_sum:.6g} but "
             f"the logit is {explanation.target_logit:.6g}; some part of this architecture is not reached by "
-            "the LRP rules" + (f" (operations without a rule: {unreached})" if unreached else "")
+            f"the LRP rules ({where})"
         )
+
+
+def _leaking_modules(model: PreTrainedModel, explain: Callable[[PreTrainedModel], list[Explanation]]) -> str:
+    """Where relevance is lost or made, from a second, watched run (only when the check has failed)."""
+    locator = LeakingModules(model)
+    with biases_zeroed(model), locator.watching():
+        explain(model)
+    found = locator.describe()
+    return f"relevance is lost or made in {found}" if found else "no module on its own loses relevance"
 
 
 @contextmanager

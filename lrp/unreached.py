@@ -105,3 +105,83 @@ class UnreachedOperations(TorchFunctionMode):
         found = [f"{op} in {module}" if module else op for op, module in self.found]
         more = f" and {len(found) - limit} more" if len(found) > limit else ""
         return "; ".join(found[:limit]) + more
+
+
+class LeakingModules:
+    """Where relevance is lost or made: each module's relevance in (``x * grad`` of its inputs, as
+    seen by that module alone) against its relevance out (``y * grad`` of its outputs), for the
+    innermost modules where the two differ. What a refusal names when no operation lacks a rule but
+    one is not conservative where it is used (a parameter added that is no bias, a mask that keeps
+    part of a product)."""
+
+    def __init__(self, model: nn.Module) -> None:
+        self.model = model
+        self.names = {id(module): name for name, module in model.named_modules()}
+        self.calls: list[tuple[nn.Module, list[torch.Tensor], list[torch.Tensor]]] = []
+
+    def _enter(self, module: nn.Module, args: tuple, kwargs: dict):
+        if id(module) not in self.names or not torch.is_grad_enabled():
+            return None
+        seen: list[torch.Tensor] = []
+
+        def own(value):  # a view of each input-dependent input: its gradient comes from this module alone
+            if isinstance(value, torch.Tensor) and value.requires_grad and value.is_floating_point():
+                view = value.view_as(value)
+                view.retain_grad()
+                seen.append(view)
+                return view
+            return value
+
+        module._lrp_inputs = seen
+        return tuple(own(a) for a in args), {k: own(v) for k, v in kwargs.items()}
+
+    def _leave(self, module: nn.Module, _args, _kwargs, output):
+        if id(module) not in self.names or not hasattr(module, "_lrp_inputs"):
+            return
+        outputs = [t for t in _tensors(output) if t.requires_grad and t.is_floating_point()]
+        for tensor in outputs:
+            tensor.retain_grad()
+        self.calls.append((module, module.__dict__.pop("_lrp_inputs"), outputs))
+
+    @contextmanager
+    def watching(self) -> Iterator["LeakingModules"]:
+        handles = [
+            handle
+            for module in self.model.modules()
+            for handle in (
+                module.register_forward_pre_hook(self._enter, with_kwargs=True),
+                module.register_forward_hook(self._leave, with_kwargs=True),
+            )
+        ]
+        try:
+            yield self
+        finally:
+            for handle in handles:
+                handle.remove()
+
+    def describe(self, limit: int = 3) -> str:
+        """``name (Class): relevance in a, out b`` for the innermost modules that do not conserve."""
+        gaps = {}
+        for module, inputs, outputs in self.calls:
+            if not inputs:  # where the input enters (token ids in, embeddings out): no relevance in
+                continue
+            r_in, r_out = _relevance(inputs), _relevance(outputs)
+            if abs(r_in - r_out) > 1e-4 * max(abs(r_in), abs(r_out), 1e-6):
+                gaps[self.names[id(module)] or type(module).__name__] = (module, r_in, r_out)
+        innermost = [name for name in gaps if not any(other.startswith(f"{name}.") for other in gaps if other != name)]
+        found = [f"{name} ({type(gaps[name][0]).__name__}): in {gaps[name][1]:.4g}, out {gaps[name][2]:.4g}" for name in innermost]
+        return "; ".join(found[:limit]) + (f" and {len(found) - limit} more" if len(found) > limit else "")
+
+
+def _tensors(value) -> list[torch.Tensor]:
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [t for item in value for t in _tensors(item)]
+    if isinstance(value, dict):
+        return [t for item in value.values() for t in _tensors(item)]
+    return []
+
+
+def _relevance(tensors: list[torch.Tensor]) -> float:
+    return sum(float((t.detach().float() * t.grad.float()).sum()) for t in tensors if t.grad is not None)

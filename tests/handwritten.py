@@ -14,7 +14,7 @@ from transformers.modeling_outputs import CausalLMOutput, SequenceClassifierOutp
 
 NORMS = ("rsqrt", "layer_norm", "rms_norm", "by_hand")
 ATTENTIONS = ("softmax", "sdpa")
-FEED_FORWARDS = ("swiglu", "gelu", "gelu_tanh_by_hand", "clamped_glu")
+FEED_FORWARDS = ("swiglu", "gelu", "gelu_tanh_by_hand", "clamped_glu", "asinh")  # asinh: no rule reaches it
 
 
 class HandwrittenConfig(PretrainedConfig):
@@ -96,6 +96,8 @@ class FeedForward(nn.Module):
             return self.down(F.silu(gate) * up)
         if self.kind == "gelu":
             return self.down(F.gelu(up))
+        if self.kind == "asinh":
+            return self.down(torch.asinh(up))
         if self.kind == "gelu_tanh_by_hand":
             return self.down(0.5 * up * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (up + 0.044715 * up**3))))
         gate, up = gate.clamp(max=7.0), up.clamp(min=-7.0, max=7.0)  # GPT-OSS's clamped GLU, written out

@@ -8,13 +8,14 @@ own tokens is at least 0.99 at the 5th percentile on the real model and at least
 (texts of ten tokens or more: one swapped pair of neighbours costs 0.012 at ten tokens).
 """
 
+import handwritten
 import numpy as np
 import pytest
 import tiny
 import torch
 from scipy.stats import spearmanr
 
-from lrp_audit.lrp import Explainer
+from lrp_audit.lrp import Explainer, UnsupportedArchitectureError
 
 BF16_TOLERANCE = 5e-2  # |explained - sum R| / (sum |R| + |explained|), biases zero
 RANK_FLOOR = 0.9
@@ -52,3 +53,17 @@ def test_bfloat16_ranks_tokens_like_float32(architecture, biases, tokenizer):
             assert b.target == a.target
             assert len(_own(a)) >= 10
             assert spearmanr(_own(a), _own(b)).statistic >= RANK_FLOOR, (seed, a.text)
+
+
+def test_a_model_the_rules_do_not_reach_is_refused_in_bfloat16_as_in_float32(tokenizer, texts):
+    """Its leak hides in bfloat16's rounding (within the bf16 tolerance); the float32 replica of its
+    class shows it, and the refusal names the operation."""
+    model = handwritten.model(feed_forward="asinh").to(torch.bfloat16)
+    unchecked = Explainer(model, tokenizer, self_check=False).explain(texts[:1])[0]
+    scale = float(np.abs(unchecked.relevance).sum()) + abs(unchecked.explained)
+    assert 1e-4 * scale < abs(unchecked.conservation_gap) <= BF16_TOLERANCE * scale
+    for dtype in (torch.float32, torch.bfloat16):
+        with pytest.raises(UnsupportedArchitectureError, match="asinh in blocks.0.feed_forward"):
+            Explainer(model.to(dtype), tokenizer).explain(texts)
+    with pytest.raises(UnsupportedArchitectureError, match=r"checked in float32 on a tiny replica"):
+        Explainer(model.to(torch.bfloat16), tokenizer).explain(texts)

@@ -44,7 +44,7 @@ def test_word_relevance_adds_up_to_token_relevance_without_specials(tokenizer, t
 def _bias_free_gap(composite, model, tokenizer, text):
     capture = EmbeddingCapture(model)
     encoding = tokenizer([text], return_tensors="pt")
-    with composite.context(model), capture.hooked(tuple(encoding["input_ids"].shape)):
+    with composite.context(model), capture.hooked(encoding["input_ids"]):
         logit = model(**encoding).logits[0].max()
         logit.backward()
     relevance = float(capture.relevance(encoding["attention_mask"]).sum())
