@@ -143,7 +143,7 @@ def main() -> None:
           "|explained - sum R| / (sum |R| + |explained|)")
     for dtype, error in errors.items():
         used = max(
-            abs(e.explained - e.relevance_sum) / tolerance(getattr(torch, dtype), e.explained, e.relevance)
+            abs(e.explained - e.relevance_sum) / tolerance(getattr(torch, dtype), e)
             for e in bias_free[dtype]
         )
         print(f"  {dtype:9s} median {np.median(error):.2e}  p95 {quantiles(error, 95)[0]:.2e}  max {error.max():.2e}  "

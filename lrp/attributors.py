@@ -28,6 +28,7 @@ class Attribution:
     logits: torch.Tensor  # (rows, reads, outputs), float32, detached
     ids: torch.Tensor  # (rows, reads) the output ids each row's score sums (MISSING past its answer)
     scores: torch.Tensor  # (rows,) float32: the explained score of each row, what its relevance sums to
+    magnitude: torch.Tensor  # (rows,) |x * grad| summed over every input feature: the scale of float rounding
 
 
 class Attributor(Protocol):
@@ -52,7 +53,8 @@ class GradientTimesInput:
             scores = answer_scores(logits, ids)
             scores.sum().backward()
         relevance = capture.relevance(batch.attention_mask)
-        return Attribution(relevance, logits.detach().float(), ids, scores.detach().float())
+        magnitude = capture.magnitude(batch.attention_mask)
+        return Attribution(relevance, logits.detach().float(), ids, scores.detach().float(), magnitude)
 
     def describe(self) -> dict[str, str | int]:
         return {"name": self.name}
@@ -89,7 +91,8 @@ class IntegratedGradients:
                 step = _path_sum(gradient.float(), weight)
                 totals[key] = totals[key] + step if key in totals else step
         relevance = start.relevance(batch.attention_mask, totals)
-        return Attribution(relevance, logits, ids, answer_scores(logits, ids))
+        magnitude = start.magnitude(batch.attention_mask, totals)
+        return Attribution(relevance, logits, ids, answer_scores(logits, ids), magnitude)
 
     def describe(self) -> dict[str, str | int]:
         return {"name": self.name, "baseline": "zero embedding", "quadrature": "gauss-legendre", "steps": self.steps}

@@ -277,6 +277,8 @@ class Explainer:
             prediction_label=self.label_name(prediction),
             probabilities=None if self.causal_lm else torch.softmax(logits, -1).tolist(),
             truncated=record.truncated,
+            relevance_magnitude=float(attribution.magnitude[row])
+            + (0.0 if contrast_row is None else float(attribution.magnitude[contrast_row])),
         )
 
 

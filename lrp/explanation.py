@@ -55,6 +55,7 @@ class Explanation:
     prediction_label: str
     probabilities: list[float] | None  # class probabilities (classifiers); None for causal LMs
     truncated: bool
+    relevance_magnitude: float = float("nan")  # |x * grad| summed over every input feature (float rounding scales with it)
     explained: float = field(init=False)
     relevance_sum: float = field(init=False)
     conservation_gap: float = field(init=False)

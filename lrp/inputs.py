@@ -183,6 +183,19 @@ class EmbeddingCapture:
             return torch.zeros(attention_mask.shape, device=attention_mask.device)
         return torch.stack(per_point).sum(0)
 
+    def magnitude(self, attention_mask: torch.Tensor, gradients: dict[Hashable, torch.Tensor] | None = None) -> torch.Tensor:
+        """Per row, ``|x * grad|`` summed over every feature of every token of every point, before
+        anything cancels: float rounding in the summed relevance grows with it."""
+        rows, tokens = attention_mask.shape
+        gradients = self.gradients() if gradients is None else gradients
+        mask = attention_mask.float()[..., None]
+        total = torch.zeros(rows, device=attention_mask.device)
+        for key, point in self.points.items():
+            if key in gradients:
+                terms = point.per_token(point.original, tokens)[:rows].float() * gradients[key][:rows, :tokens].float()
+                total = total + (terms.abs() * mask[:, : terms.shape[1]]).sum((1, 2))
+        return total
+
 
 def _refuse_a_prefix(model: nn.Module, indices: torch.Tensor, input_ids: torch.Tensor) -> None:
     """A model that looks up more tokens than it was given pads the sequence itself (Longformer,

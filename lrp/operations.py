@@ -12,7 +12,8 @@ a gradient; inside the context the parameters do not):
   power, the divisor of every division, ``F.layer_norm`` (centering kept), ``F.rms_norm``,
   ``F.group_norm``, ``F.normalize``.
 * elementwise nonlinearities (``exp``, ``tanh``, ``sigmoid``, ``gelu``, ``silu``, ``clamp``, a power
-  ``x**p``, ...): the identity rule, ``f(x)/x``.
+  ``x**p``, ...): the identity rule, ``f(x)/x``; an exponential stabilised by its maximum
+  (``exp(a - max(a))``, a softmax or decay written out) is a weight: constant.
 * a product of two or more input-dependent tensors (``*``, ``@``, ``einsum``, ``bmm``): the uniform
   rule, ``1/n`` of the gradient to each of its ``n`` input-dependent factors (``x * sigmoid(x)``
   then gives SiLU's identity rule back exactly); but a factor spread over the other by broadcasting
@@ -134,6 +135,17 @@ def identity(func: Operation, args: tuple, kwargs: dict):
     return identity_rule(x, lambda: func(x.detach(), *rest, **kwargs))
 
 
+def exponential(func: Operation, args: tuple, kwargs: dict):
+    """``exp(x)``: the identity rule, but where ``x`` is at most 0 and reaches it (``exp(a - max(a))``:
+    the numerator of a softmax or a normalised decay written out, stabilised by its maximum, as in
+    xLSTM's and RWKV's recurrences) the result is a weight, constant as the AH rule holds softmax
+    constant; the identity rule has no value at 0, where ``exp`` is 1."""
+    x = args[0]
+    if x.numel() and bool(x.detach().max() == 0):
+        return constant(func, args, kwargs)
+    return identity(func, args, kwargs)
+
+
 def copysign(func: Operation, args: tuple, kwargs: dict):
     """``copysign(x, s)``: the magnitude of ``x`` with the sign of ``s``, a constant; identity rule on ``x``."""
     x, sign = args[0], args[1] if len(args) > 1 else kwargs.get("other")
@@ -203,11 +215,26 @@ def elementwise_product(func: Operation, args: tuple, kwargs: dict):
     and the other takes all the relevance. Factors of one shape: the uniform rule."""
     a, b = args[0], args[1] if len(args) > 1 else kwargs.get("other")
     if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.requires_grad and b.requires_grad:
-        if _spread_over(a.shape, b.shape):
+        if _is_weight(a) and not _is_weight(b) or _spread_over(a.shape, b.shape):
             return func(a.detach(), *args[1:], **kwargs)
-        if _spread_over(b.shape, a.shape):
+        if _is_weight(b) and not _is_weight(a) or _spread_over(b.shape, a.shape):
             return func(a, *_detached(args[1:]), **_detached(kwargs))
     return product((0, "input"), (1, "other"))(func, args, kwargs)
+
+
+SPREAD_WEIGHT = "_lrp_spread_weight"  # marks a sum that is a weight spread over it, plus constants
+
+
+def _is_weight(x: torch.Tensor) -> bool:
+    return getattr(x, SPREAD_WEIGHT, False)
+
+
+def _weight_plus_constant(x: torch.Tensor, total: torch.Tensor) -> torch.Tensor:
+    """``total = x + c`` (``c`` a constant, such as a static kernel beside a dynamic one): if ``x`` is a
+    weight spread over the sum (or such a sum itself), the sum is one too, for the product it meets."""
+    if isinstance(total, torch.Tensor) and (_is_weight(x) or _spread_over(x.shape, total.shape)):
+        setattr(total, SPREAD_WEIGHT, True)
+    return total
 
 
 
@@ -234,11 +261,14 @@ def constant_addend(func: Operation, args: tuple, kwargs: dict):
     computed from the input and detached (the straight-through estimator of fake quantisation,
     ``x + (q(x) - x).detach()``): the identity rule, so the relevance of the sum stays with ``x``
     (GPT-OSS's ``(up + 1) * glu``, a GELU's ``1 + tanh``). Any other tensor added (a bias, a position
-    encoding) keeps its share of relevance, as biases do."""
+    encoding) keeps its share of relevance, as biases do; added to a weight spread over the sum (a
+    dynamic convolution's kernel beside its static one), the sum is a weight too."""
     a, b = args[0], args[1] if len(args) > 1 else kwargs.get("other")
     x, c = (a, b) if isinstance(a, torch.Tensor) and a.requires_grad else (b, a)
-    if not isinstance(x, torch.Tensor) or not x.requires_grad or not _constant_of_the_code_or_input(c):
+    if not isinstance(x, torch.Tensor) or not x.requires_grad or isinstance(c, torch.Tensor) and c.requires_grad:
         return func(*args, **kwargs)
+    if not _constant_of_the_code_or_input(c):
+        return _weight_plus_constant(x, func(*args, **kwargs))
     return identity_rule(x, lambda: func(*_detached(args), **_detached(kwargs)))
 
 
@@ -349,11 +379,12 @@ ELEMENTWISE = (
     F.gelu, F.silu, F.relu, F.relu6, F.elu, F.selu, F.celu, F.leaky_relu, F.mish, F.hardswish, F.hardsigmoid,
     F.hardtanh, F.softplus, F.logsigmoid, F.tanh, F.sigmoid, F.tanhshrink, F.softsign,
     torch.tanh, T.tanh, T.tanh_, torch.sigmoid, T.sigmoid, T.sigmoid_, torch.relu, T.relu, T.relu_,
-    torch.exp, T.exp, T.exp_, torch.expm1, T.expm1, torch.exp2, T.exp2, torch.log, T.log, torch.log1p, T.log1p,
+    torch.expm1, T.expm1, torch.exp2, T.exp2, torch.log, T.log, torch.log1p, T.log1p,
     torch.erf, T.erf, torch.special.erf, torch.special.expit, torch.atan, T.atan, torch.sin, T.sin, torch.cos, T.cos,
     torch.clamp, T.clamp, T.clamp_, torch.clip, T.clip, T.clamp_min, T.clamp_max, torch.clamp_min, torch.clamp_max,
     torch.special.logit, torch.logit,
 )
+EXPONENTIALS = (torch.exp, T.exp, T.exp_)
 POWERS = (torch.pow, T.pow, T.pow_, T.__pow__, T.__ipow__, torch.square, T.square)
 DIVISIONS = (torch.div, T.div, T.div_, torch.true_divide, T.true_divide, T.__truediv__, T.__itruediv__, T.__div__)
 RECIPROCALS = (T.__rdiv__, T.__rtruediv__)
@@ -389,6 +420,7 @@ def rule_table(attention: AttentionRule | None, norms: bool, activations: bool) 
         table.update({F.layer_norm: layer_norm, F.rms_norm: rms_norm, F.group_norm: group_norm, F.normalize: normalize})
     if activations:
         table.update(dict.fromkeys(ELEMENTWISE + ROUNDING, _written_back(identity)))
+        table.update(dict.fromkeys(EXPONENTIALS, _written_back(exponential)))
         table.update({torch.copysign: copysign, T.copysign: copysign})
         table.update(dict.fromkeys(POWERS, _written_back(power)))
         table[F.glu] = glu

@@ -17,7 +17,7 @@ from torch.nn.modules.module import register_module_forward_hook, register_modul
 from torch.overrides import TorchFunctionMode
 
 from . import rules
-from .operations import ELEMENTWISE, PRODUCTS, ROUNDING, SOFTMAX, _depends_on_input, rule_table
+from .operations import ELEMENTWISE, EXPONENTIALS, PRODUCTS, ROUNDING, SOFTMAX, _depends_on_input, rule_table
 
 # Operations whose Gradient x Input is conservative as they are: linear, piecewise linear,
 # homogeneous of degree one (norms), or moving values around without changing them.
@@ -63,7 +63,7 @@ class UnreachedOperations(TorchFunctionMode):
 
     def __init__(self, model: nn.Module) -> None:
         super().__init__()
-        every_rule = rule_table(None, True, True).keys() | set(ELEMENTWISE + ROUNDING) | set(PRODUCTS) | set(SOFTMAX)
+        every_rule = rule_table(None, True, True).keys() | set(ELEMENTWISE + ROUNDING + EXPONENTIALS) | set(PRODUCTS) | set(SOFTMAX)
         self.ruled = {_name(func) for func in every_rule} | {"scaled_dot_product_attention"}
         self.names = {id(module): name or type(model).__name__ for name, module in model.named_modules()}
         self.path: list[str] = []

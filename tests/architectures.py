@@ -37,6 +37,7 @@ from conftest import TEXTS  # noqa: E402
 from lrp_audit.lrp import Explainer, LRPError  # noqa: E402
 from lrp_audit.lrp.forward import MODEL_INPUTS  # noqa: E402
 from lrp_audit.lrp.replica import prepare, tiny_config  # noqa: E402
+from lrp_audit.lrp.self_check import tolerance  # noqa: E402
 
 SEQUENCE_CLASSIFICATION, CAUSAL_LM = "sequence-classification", "causal-lm"
 HEADS = {
@@ -146,7 +147,6 @@ def excluded() -> dict[Pair, str]:
     return {**not_text(), **{pair: reason for pair, reason in failures.items() if reason}}
 
 
-TOLERANCE = 1e-4  # of the explained logit: what "conserves" means here
 OUTCOMES = ("conserve", "leak", "refused", "crash", "no-build")
 
 
@@ -155,7 +155,8 @@ class Outcome:
     """What the engine does with one family and head, explaining the test texts with cp-lrp (the
     self-check on, as a user runs it), each for its predicted output:
 
-    * ``conserve``: every text's relevance sums to its logit within 1e-4 of the logit (biases zero);
+    * ``conserve``: every text's relevance sums to its logit within 1e-4 of the logit, plus float32
+      rounding of the summed terms (``self_check.tolerance``; biases zero);
     * ``leak``: a text's relevance misses more, and nothing said so (the worst outcome);
     * ``refused``: the engine refused the model (``detail`` is its message);
     * ``crash``: anything else raised (``detail`` names the exception);
@@ -181,8 +182,9 @@ def outcome(model_type: str, head: str, self_check: bool = True) -> Outcome:
         return Outcome(model_type, head, "refused", str(refusal))
     except Exception as error:  # noqa: BLE001 - any other failure is the family's crash
         return Outcome(model_type, head, "crash", _short(error))
-    gap = max(abs(e.relevance_sum - e.target_logit) / max(abs(e.target_logit), 1e-12) for e in explanations)
-    return Outcome(model_type, head, "conserve" if gap <= TOLERANCE else "leak", f"relative gap {gap:.2e}", gap)
+    gap = max(abs(e.conservation_gap) / max(abs(e.explained), 1e-12) for e in explanations)
+    conserves = all(abs(e.conservation_gap) <= tolerance(torch.float32, e) for e in explanations)
+    return Outcome(model_type, head, "conserve" if conserves else "leak", f"relative gap {gap:.2e}", gap)
 
 
 def forward(model: PreTrainedModel, head: str) -> torch.Tensor:
