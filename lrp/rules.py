@@ -50,7 +50,7 @@ class _IdentityRule(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x: torch.Tensor, compute: Callable[[], torch.Tensor]) -> torch.Tensor:
         y = compute()
-        ctx.save_for_backward(identity_ratio(x, y))
+        ctx.save_for_backward(identity_ratio(x.detach(), y))
         return y
 
     @staticmethod

@@ -71,10 +71,14 @@ class UnreachedOperations(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        if torch.is_grad_enabled() and _depends_on_input(args, kwargs):
+        if _depends_on_input(args, kwargs):
             where = self.path[-1] if self.path else ""
             name = _name(func)
-            if name not in self.ruled and name not in LINEAR:
+            if name in LINEAR:
+                pass
+            elif not torch.is_grad_enabled():  # relevance cannot pass what computes without a graph
+                self.found[("computation without gradients (torch.no_grad)", where)] = None
+            elif name not in self.ruled:
                 self.found[(name, where)] = None
             for function in _custom_functions(args):
                 self.found[(f"autograd Function {function}", where)] = None

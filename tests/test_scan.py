@@ -407,7 +407,7 @@ def _unreachable_model(folder: Path, family: str) -> Path:
 @pytest.mark.parametrize(
     ("family", "message"),
     [
-        ("yoso", "operations without a rule: autograd Function YosoCumulation in yoso.encoder.layer.0.attention.self"),
+        ("yoso", "autograd Function YosoCumulation in yoso.encoder.layer.0.attention.self (YosoSelfAttention)"),
         ("reformer", "ReformerForSequenceClassification: explaining it failed in the backward pass"),
     ],
 )
