@@ -23,10 +23,11 @@ from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
 from .errors import UnsupportedArchitectureError
 from .rules import scale_gradient
 
+
 class AttentionRule:
-    """How relevance crosses ``softmax(q k^T) v``: the factors by which the rule scales the gradient
-    of the queries and keys, and of the values. They apply to the operands where the model calls the
-    AttentionInterface, and to the projections' outputs where it computes its softmax itself."""
+    """How relevance crosses ``softmax(q k^T) v``: whether the softmax weights are constants, and
+    the factors by which the rule scales the gradient of the queries and keys, and of the values,
+    where a fused kernel computes it all (``scaled_dot_product_attention``, the AttentionInterface)."""
 
     name = "attention"
     factors: tuple[float, float] = (1.0, 1.0)

@@ -66,10 +66,10 @@ class Composite:
             "attention": self.attention.name if self.attention else "gradient",
             "norm": NORM_RULE_NAME if self.norms else "gradient",
             "activation": IdentityRule.name if self.activations else "gradient",
-            "product": "uniform (1/n to each of n input-dependent factors)",
+            "product": "uniform (1/n to each of n input-dependent factors); a factor broadcast over the other constant",
             "expert_routing": "constant (relevance flows through the chosen experts)",
             "state_space": "dt, B, C (queries, keys, decay and beta of a delta rule) constant",
-            "constant_addend": "identity (a number added in the code keeps no relevance)",
+            "constant_addend": "identity (a number added in the code, or a detached value of the input, keeps no relevance)",
         }
 
     @contextmanager

@@ -30,11 +30,6 @@ class Batch:
     reads: torch.Tensor  # (rows, reads) token positions
     answers: list[Answer]
 
-    @property
-    def tokens(self) -> tuple[int, int]:
-        """(rows, tokens) of the input ids."""
-        return tuple(self.attention_mask.shape)
-
     def repeated(self, times: int) -> "Batch":
         """The same rows ``times`` over (Integrated Gradients' points on the path)."""
         inputs = {key: value.repeat(times, 1) for key, value in self.inputs.items()}

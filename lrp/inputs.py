@@ -108,13 +108,16 @@ class EmbeddingCapture:
         return self.points[key].entered
 
     def _lookup_hook(self, module: nn.Module, args, output):
-        """A lookup of the embedding stage (before the first layer runs) with indices shaped as the
-        token ids is a point: token, position and token-type embeddings, per-layer embeddings. Positions
-        looked up once for all rows (indices of shape (1, tokens)) are a point per row. A lookup inside
-        the layers (relative-position buckets) is not."""
+        """An embedding lookup with indices shaped as the token ids is a point: token, position and
+        token-type embeddings and per-layer embeddings before the first layer runs, and positions or
+        tokens looked up again inside the layers as wide as the layers' hidden states (a lookup of
+        relative-position buckets, one value per head, is not). Positions looked up once for all rows
+        (indices of shape (1, tokens)) are a point per row."""
         indices = args[0] if args else None
         rows, length = self._tokens
-        if self._cut or not isinstance(indices, torch.Tensor) or not output.is_floating_point():
+        if not isinstance(indices, torch.Tensor) or not output.is_floating_point():
+            return None
+        if self._cut and output.shape[-1] != self._hidden:
             return None
         if indices.dim() == 2 and indices.shape[0] == rows and indices.shape[1] > length:
             _refuse_a_prefix(self.model, indices, self._ids)
@@ -136,6 +139,7 @@ class EmbeddingCapture:
                 f"{type(module).__name__}, the first layer of {type(self.model).__name__}, takes no hidden states "
                 "as its first argument; the point where the input enters cannot be found"
             )
+        self._hidden = hidden.shape[-1]
         if any(hidden is point.entered for point in self.points.values()):
             return None  # the token embeddings themselves: already a point
         leaf = self._replace("first layer", hidden)
@@ -147,7 +151,7 @@ class EmbeddingCapture:
     @contextmanager
     def hooked(self, input_ids: torch.Tensor) -> Iterator["EmbeddingCapture"]:
         """Capture while inside, for a forward pass of these (rows, tokens) ``input_ids``."""
-        self._ids, self._tokens, self._cut = input_ids, tuple(input_ids.shape), False
+        self._ids, self._tokens, self._cut, self._hidden = input_ids, tuple(input_ids.shape), False, None
         if self.encoder_decoder:
             handles = [layer.register_forward_pre_hook(self._stack_hook) for layer in encoder_decoder_layers(self.model)]
         else:

@@ -41,7 +41,6 @@ from functools import cache
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 from torch.overrides import TorchFunctionMode, _get_current_function_mode_stack
 
 from .attention import AttentionRule
@@ -366,7 +365,7 @@ def attention_operands(rule: AttentionRule) -> Handler:
 
 # --- which operation gets which rule -------------------------------------------------------------
 
-T, TORCH = torch.Tensor, torch
+T = torch.Tensor
 
 SOFTMAX = (F.softmax, torch.softmax, T.softmax, torch.special.softmax)
 SCALES = (
@@ -405,9 +404,10 @@ ADDITIONS = (
 )
 
 
+@cache
 def rule_table(attention: AttentionRule | None, norms: bool, activations: bool) -> dict[Operation, Handler]:
-    """The handler of each operation for a composite's choice of rules; products and constants
-    added always get theirs (they are what makes the other rules add up)."""
+    """The handler of each operation for a composite's choice of rules (built once per choice; read,
+    never changed); products and constants added always get theirs (they make the others add up)."""
     table: dict[Operation, Handler] = {}
     if attention is not None:
         table[F.scaled_dot_product_attention] = attention_operands(attention)

@@ -23,7 +23,7 @@ from torch import nn
 
 class _ScaleGradient(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, x: torch.Tensor, factor: float | torch.Tensor) -> torch.Tensor:
+    def forward(ctx, x: torch.Tensor, factor: float) -> torch.Tensor:
         ctx.factor = factor
         return x.view_as(x)
 
@@ -32,7 +32,7 @@ class _ScaleGradient(torch.autograd.Function):
         return grad * ctx.factor, None
 
 
-def scale_gradient(x: torch.Tensor, factor: float | torch.Tensor) -> torch.Tensor:
+def scale_gradient(x: torch.Tensor, factor: float) -> torch.Tensor:
     """Identity in the forward pass (a view of ``x``: for operands, used at once); multiplies the
     incoming gradient by ``factor``."""
     return _ScaleGradient.apply(x, factor)

@@ -31,11 +31,13 @@ class HandwrittenConfig(PretrainedConfig):
         feed_forward: str = "swiglu",
         qk_norm: bool = False,
         output_gate: bool = False,
+        late: bool = False,
         **kwargs,
     ) -> None:
         self.vocab_size, self.hidden, self.heads, self.layers = vocab_size, hidden, heads, layers
         self.norm, self.attention, self.feed_forward = norm, attention, feed_forward
         self.qk_norm, self.output_gate = qk_norm, output_gate
+        self.late = late  # positions and the tokens again added after the first block, not before it
         super().__init__(**kwargs)
 
 
@@ -122,6 +124,7 @@ class HandwrittenModel(PreTrainedModel):
         super().__init__(config)
         self.embed = nn.Embedding(config.vocab_size, config.hidden)
         self.positions = nn.Embedding(512, config.hidden)
+        self.again = nn.Embedding(config.vocab_size, config.hidden)
         self.blocks = nn.ModuleList(Block(config) for _ in range(config.layers))
         self.norm = Norm(config)
 
@@ -130,8 +133,13 @@ class HandwrittenModel(PreTrainedModel):
 
     def hidden(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
         mask = torch.ones_like(input_ids) if attention_mask is None else attention_mask
-        x = self.embed(input_ids) + self.positions(torch.arange(input_ids.shape[1], device=input_ids.device))
-        for block in self.blocks:
+        positions = torch.arange(input_ids.shape[1], device=input_ids.device)[None]
+        x = self.embed(input_ids)
+        if not self.config.late:
+            x = x + self.positions(positions)
+        for index, block in enumerate(self.blocks):
+            if self.config.late and index == 1:  # positions added late, and the token ids fed a second time
+                x = x + self.positions(positions) + self.again(input_ids)
             x = block(x, mask)
         return self.norm(x)
 

@@ -13,6 +13,7 @@ VARIANTS = {
     "F.normalize qk-norm, output gate": dict(norm="rms_norm", qk_norm=True, output_gate=True),
     "layer norm and gelu-tanh by hand": dict(norm="by_hand", feed_forward="gelu_tanh_by_hand"),
     "clamped glu (GPT-OSS), sdpa": dict(attention="sdpa", feed_forward="clamped_glu"),
+    "positions and the token ids again, after the first block": dict(late=True),
 }
 
 
