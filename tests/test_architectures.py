@@ -5,13 +5,18 @@ cp-lrp. The list comes from transformers' registries, so a newer transformers is
 One pass over all the families (about 30 s on two cores), then one behaviour per test."""
 
 import architectures
+import numpy as np
 import pytest
+
+from lrp_audit.lrp import Explainer
 
 # The families auditors bring most in 2026, and the hybrids and mixtures of experts they stand for.
 MOST_BROUGHT = (
     "gemma4_text", "llama4_text", "gpt_oss", "qwen3_5_text", "qwen3_next", "granitemoehybrid", "phimoe",
     "nemotron", "olmo", "jamba", "falcon_h1", "mamba", "mamba2", "bert", "roberta", "modernbert", "llama",
 )
+
+ATTENTION_FREE = ("mamba", "mamba2")
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +69,17 @@ def test_no_family_is_left_out_but_for_a_reason(matrix):
     the shared tokenizer cannot give) say why; they are few."""
     unbuilt = _kind(matrix, "no-build")
     assert len(unbuilt) <= 0.05 * len(matrix) and all(result.detail for result in unbuilt)
+
+
+@pytest.mark.parametrize("family", MOST_BROUGHT)
+def test_attnlrp_reaches_the_families_auditors_bring_most(family, tokenizer, texts):
+    """AttnLRP's rules are cp-lrp's but for the attention weights: where those reach a model, so do
+    these, and they differ from cp-lrp's exactly where the model attends (not at all in Mamba)."""
+    for model_type, head in architectures.pairs():
+        if model_type == family:
+            model = architectures.runnable(model_type, head)
+            attn = Explainer(model, tokenizer, "attnlrp").explain(texts)
+            cp = Explainer(model, tokenizer).explain(texts)
+            assert all(np.isfinite(e.relevance).all() for e in attn)
+            same = all(np.allclose(a.relevance, c.relevance, rtol=1e-5, atol=1e-7) for a, c in zip(attn, cp))
+            assert same == (family in ATTENTION_FREE)
