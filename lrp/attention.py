@@ -21,7 +21,7 @@ from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, AttentionMa
 from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
 
 from .errors import UnsupportedArchitectureError
-from .rules import scale_gradient
+from .rules import detached, scale_gradient
 
 
 class AttentionRule:
@@ -36,10 +36,6 @@ class AttentionRule:
     def operands(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor):
         query_key, value = self.factors
         return _scaled(q, query_key), _scaled(k, query_key), _scaled(v, value)
-
-
-def _detached(item):
-    return item.detach() if isinstance(item, torch.Tensor) else item
 
 
 def _scaled(x: torch.Tensor, factor: float) -> torch.Tensor:
@@ -87,8 +83,8 @@ def implementation_key(rule: AttentionRule, original: str) -> str:
     def attention(module: nn.Module, query, key_states, value, attention_mask, **kwargs):
         q, k, v = rule.operands(query, key_states, value)
         if rule.constant_weights:  # input-dependent score terms (Inkling's relative-position logits) too
-            attention_mask = _detached(attention_mask)
-            kwargs = {name: _detached(item) for name, item in kwargs.items()}
+            attention_mask = detached(attention_mask)
+            kwargs = {name: detached(item) for name, item in kwargs.items()}
         inner = _eager_of(module) if original == "eager" else ALL_ATTENTION_FUNCTIONS[original]
         with torch._C.DisableTorchFunction():  # the operands carry the rule: no operation rule inside
             return inner(module, q, k, v, attention_mask, **kwargs)

@@ -52,8 +52,7 @@ class GradientTimesInput:
             ids = answer_ids(batch.answers, logits)
             scores = answer_scores(logits, ids)
             scores.sum().backward()
-        relevance = capture.relevance(batch.attention_mask)
-        magnitude = capture.magnitude(batch.attention_mask)
+        relevance, magnitude = capture.read(batch.attention_mask)
         return Attribution(relevance, logits.detach().float(), ids, scores.detach().float(), magnitude)
 
     def describe(self) -> dict[str, str | int]:
@@ -90,8 +89,7 @@ class IntegratedGradients:
             for key, gradient in capture.gradients().items():
                 step = _path_sum(gradient.float(), weight)
                 totals[key] = totals[key] + step if key in totals else step
-        relevance = start.relevance(batch.attention_mask, totals)
-        magnitude = start.magnitude(batch.attention_mask, totals)
+        relevance, magnitude = start.read(batch.attention_mask, totals)
         return Attribution(relevance, logits, ids, answer_scores(logits, ids), magnitude)
 
     def describe(self) -> dict[str, str | int]:

@@ -34,7 +34,7 @@ from transformers.activations import ACT2CLS
 
 from .attention import AHRule, AttentionRule, UniformBilinearRule, implementation_key
 from .operations import OperationRules, rule_table
-from .rules import IdentityRule, Rule
+from .rules import IdentityRule, Rule, detached
 from .state_space import scan_hooks
 
 ACTIVATION_TYPES: tuple[type[nn.Module], ...] = tuple(
@@ -185,21 +185,16 @@ def _routing_hooks(model: nn.Module):
         if not (isinstance(router, nn.Module) and isinstance(experts, nn.Module)):
             continue
         for gate in filter(None, [router, getattr(module, "shared_expert_gate", None)]):
-            handles.append(gate.register_forward_hook(lambda _module, _args, output: _detached(output)))
+            handles.append(gate.register_forward_hook(lambda _module, _args, output: detached(output)))
     return _hooks(handles)
 
 
 def _constant_routing_weights(_module: nn.Module, args: tuple, kwargs: dict):
     """The third argument of ``experts(hidden_states, indices, weights)`` (or the keyword naming weights), detached."""
     if len(args) > 2:
-        return (*args[:2], _detached(args[2]), *args[3:]), kwargs
-    return args, {key: _detached(value) if "weight" in key else value for key, value in kwargs.items()}
+        return (*args[:2], detached(args[2]), *args[3:]), kwargs
+    return args, {key: detached(value) if "weight" in key else value for key, value in kwargs.items()}
 
-
-def _detached(output):
-    if isinstance(output, tuple):
-        return tuple(item.detach() if isinstance(item, torch.Tensor) else item for item in output)
-    return output.detach() if isinstance(output, torch.Tensor) else output
 
 
 CP_LRP = Composite("cp-lrp", attention=AHRule(), norms=True, activations=True)

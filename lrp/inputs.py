@@ -170,35 +170,28 @@ class EmbeddingCapture:
         """Each point's gradient as (rows, tokens, features); a point no gradient reached is left out."""
         return {key: point.per_token(point.leaf.grad) for key, point in self.points.items() if point.leaf.grad is not None}
 
-    def relevance(self, attention_mask: torch.Tensor, gradients: dict[Hashable, torch.Tensor] | None = None) -> torch.Tensor:
-        """``x * grad`` summed per token over every point: one row per row of ``attention_mask`` (the
-        first rows of each point). ``gradients``, per point as (rows, tokens, features), defaults to
-        the leaves' own; a point no gradient reached reads zero."""
-        rows, tokens = attention_mask.shape
-        gradients = self.gradients() if gradients is None else gradients
-        per_point = [
-            (point.per_token(point.original, tokens)[:rows].float() * gradients[key][:rows, :tokens].float()).sum(-1)
-            for key, point in self.points.items()
-            if key in gradients
-        ]
-        if self.encoder_decoder:
-            return fold_decoder(*per_point, attention_mask)
-        if not per_point:
-            return torch.zeros(attention_mask.shape, device=attention_mask.device)
-        return torch.stack(per_point).sum(0)
-
-    def magnitude(self, attention_mask: torch.Tensor, gradients: dict[Hashable, torch.Tensor] | None = None) -> torch.Tensor:
-        """Per row, ``|x * grad|`` summed over every feature of every token of every point, before
-        anything cancels: float rounding in the summed relevance grows with it."""
+    def read(
+        self, attention_mask: torch.Tensor, gradients: dict[Hashable, torch.Tensor] | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Relevance, ``x * grad`` summed per token over every point (one row per row of
+        ``attention_mask``: the first rows of each point), and per row its magnitude: ``|x * grad|``
+        summed over every feature of every token and point, before anything cancels (float rounding in
+        the summed relevance grows with it). ``gradients``, per point as (rows, tokens, features),
+        default to the leaves' own; a point no gradient reached reads zero."""
         rows, tokens = attention_mask.shape
         gradients = self.gradients() if gradients is None else gradients
         mask = attention_mask.float()[..., None]
-        total = torch.zeros(rows, device=attention_mask.device)
+        per_point, magnitude = [], torch.zeros(rows, device=attention_mask.device)
         for key, point in self.points.items():
             if key in gradients:
                 terms = point.per_token(point.original, tokens)[:rows].float() * gradients[key][:rows, :tokens].float()
-                total = total + (terms.abs() * mask[:, : terms.shape[1]]).sum((1, 2))
-        return total
+                per_point.append(terms.sum(-1))
+                magnitude = magnitude + (terms.abs() * mask[:, : terms.shape[1]]).sum((1, 2))
+        if self.encoder_decoder:
+            return fold_decoder(*per_point, attention_mask), magnitude
+        if not per_point:
+            return torch.zeros(attention_mask.shape, device=attention_mask.device), magnitude
+        return torch.stack(per_point).sum(0), magnitude
 
 
 def _refuse_a_prefix(model: nn.Module, indices: torch.Tensor, input_ids: torch.Tensor) -> None:

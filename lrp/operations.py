@@ -44,7 +44,7 @@ import torch.nn.functional as F
 from torch.overrides import TorchFunctionMode, _get_current_function_mode_stack
 
 from .attention import AttentionRule
-from .rules import identity_rule, scale_gradient, with_gradient, with_value
+from .rules import detached, identity_rule, scale_gradient, with_gradient, with_value
 
 Operation = Callable[..., object]
 Handler = Callable[[Operation, tuple, dict], object]
@@ -60,14 +60,6 @@ def _requires_grad(value) -> bool:
 
 def _depends_on_input(args: tuple, kwargs: dict) -> bool:
     return any(_requires_grad(a) for a in args) or any(_requires_grad(v) for v in kwargs.values())
-
-
-def _detached(value):
-    if isinstance(value, torch.Tensor):
-        return value.detach()
-    if isinstance(value, (list, tuple)):
-        return type(value)(_detached(item) for item in value)
-    return value
 
 
 @cache
@@ -122,7 +114,7 @@ def _written_back(rule: Handler) -> Handler:
 
 def constant(func: Operation, args: tuple, kwargs: dict):
     """The output is a constant of the backward pass (AH's softmax, a norm's scale, a rounding)."""
-    return func(*_detached(args), **_detached(kwargs))
+    return func(*detached(args), **detached(kwargs))
 
 
 def identity(func: Operation, args: tuple, kwargs: dict):
@@ -151,7 +143,7 @@ def copysign(func: Operation, args: tuple, kwargs: dict):
     x, sign = args[0], args[1] if len(args) > 1 else kwargs.get("other")
     if not isinstance(x, torch.Tensor) or not x.requires_grad:
         return constant(func, args, kwargs)
-    return identity_rule(x, lambda: func(x.detach(), _detached(sign)))
+    return identity_rule(x, lambda: func(x.detach(), detached(sign)))
 
 
 def power(func: Operation, args: tuple, kwargs: dict):
@@ -169,7 +161,7 @@ def power(func: Operation, args: tuple, kwargs: dict):
         return constant(func, args, kwargs)
     if exponent == 1:
         return func(*args, **kwargs)
-    return identity_rule(base, lambda: func(*_detached(args), **_detached(kwargs)))
+    return identity_rule(base, lambda: func(*detached(args), **detached(kwargs)))
 
 
 def divisor_constant(func: Operation, args: tuple, kwargs: dict):
@@ -177,7 +169,7 @@ def divisor_constant(func: Operation, args: tuple, kwargs: dict):
     A division with rounding is a constant altogether."""
     if kwargs.get("rounding_mode") is not None:
         return constant(func, args, kwargs)
-    return func(args[0], *_detached(args[1:]), **kwargs)
+    return func(args[0], *detached(args[1:]), **kwargs)
 
 
 def reciprocal(func: Operation, args: tuple, kwargs: dict):
@@ -218,7 +210,7 @@ def elementwise_product(func: Operation, args: tuple, kwargs: dict):
         if _is_weight(a) and not _is_weight(b) or _spread_over(a.shape, b.shape):
             return func(a.detach(), *args[1:], **kwargs)
         if _is_weight(b) and not _is_weight(a) or _spread_over(b.shape, a.shape):
-            return func(a, *_detached(args[1:]), **_detached(kwargs))
+            return func(a, *detached(args[1:]), **detached(kwargs))
     return product((0, "input"), (1, "other"))(func, args, kwargs)
 
 
@@ -268,7 +260,7 @@ def constant_addend(func: Operation, args: tuple, kwargs: dict):
         return func(*args, **kwargs)
     if not _constant_of_the_code_or_input(c):
         return _weight_plus_constant(x, func(*args, **kwargs))
-    return identity_rule(x, lambda: func(*_detached(args), **_detached(kwargs)))
+    return identity_rule(x, lambda: func(*detached(args), **detached(kwargs)))
 
 
 DETACHED_INPUT = "_lrp_detached_input"  # marks a tensor the model computed from the input, then detached
@@ -304,7 +296,7 @@ def layer_norm(func: Operation, args: tuple, kwargs: dict):
         g = grad.float() if weight is None else grad.float() * weight.float()
         return (g - g.mean(dims, keepdim=True)) * rstd
 
-    return with_gradient(x, lambda: func(*_detached(args), **_detached(kwargs)), gradient)
+    return with_gradient(x, lambda: func(*detached(args), **detached(kwargs)), gradient)
 
 
 def rms_norm(func: Operation, args: tuple, kwargs: dict):
@@ -318,7 +310,7 @@ def rms_norm(func: Operation, args: tuple, kwargs: dict):
     def gradient(grad: torch.Tensor) -> torch.Tensor:
         return grad.float() * rstd if weight is None else grad.float() * weight.float() * rstd
 
-    return with_gradient(x, lambda: func(*_detached(args), **_detached(kwargs)), gradient)
+    return with_gradient(x, lambda: func(*detached(args), **detached(kwargs)), gradient)
 
 
 def group_norm(func: Operation, args: tuple, kwargs: dict):
@@ -336,7 +328,7 @@ def group_norm(func: Operation, args: tuple, kwargs: dict):
         g = g.reshape(x.shape[0], groups, -1)
         return ((g - g.mean(-1, keepdim=True)) * rstd).reshape(x.shape)
 
-    return with_gradient(x, lambda: func(*_detached(args), **_detached(kwargs)), gradient)
+    return with_gradient(x, lambda: func(*detached(args), **detached(kwargs)), gradient)
 
 
 def normalize(func: Operation, args: tuple, kwargs: dict):

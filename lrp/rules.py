@@ -38,6 +38,16 @@ def scale_gradient(x: torch.Tensor, factor: float) -> torch.Tensor:
     return _ScaleGradient.apply(x, factor)
 
 
+def detached(value):
+    """``value`` with every tensor in it (itself, or the items of a tuple or list) detached."""
+    if isinstance(value, torch.Tensor):
+        return value.detach()
+    if isinstance(value, (list, tuple)):
+        items = [detached(item) for item in value]
+        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)  # named tuples too
+    return value
+
+
 def identity_ratio(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """``y / x``, and 0 where ``x == 0`` (there ``x * grad`` is zero whatever the ratio)."""
     return torch.nan_to_num_(y / x, nan=0.0, posinf=0.0, neginf=0.0)

@@ -20,6 +20,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .rules import detached
+
 # Kernel name: the (position, name) of each argument that is a coefficient of the scan.
 COEFFICIENTS: dict[str, tuple[tuple[int, str], ...]] = {
     "selective_scan_fn": ((1, "dt"), (3, "B"), (4, "C")),  # Mamba, Jamba
@@ -38,8 +40,7 @@ def _constant_coefficients(places: tuple[tuple[int, str], ...]):
         for position, name in places:
             where, key = (args, position) if position < len(args) else (kwargs, name)
             if isinstance(where, list) and key < len(where) or isinstance(where, dict) and key in where:
-                value = where[key]
-                where[key] = value.detach() if isinstance(value, torch.Tensor) else value
+                where[key] = detached(where[key])
         return tuple(args), kwargs
 
     return hook

@@ -47,7 +47,7 @@ def _bias_free_gap(composite, model, tokenizer, text):
     with composite.context(model), capture.hooked(encoding["input_ids"]):
         logit = model(**encoding).logits[0].max()
         logit.backward()
-    relevance = float(capture.relevance(encoding["attention_mask"]).sum())
+    relevance = float(capture.read(encoding["attention_mask"])[0].sum())
     return abs(logit.item() - relevance) / abs(logit.item())
 
 
