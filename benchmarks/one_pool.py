@@ -5,8 +5,7 @@
 
 Each case runs ``run_job`` in this process, as ``lrp-audit scan`` does, into a fresh output folder and
 reports: the wall time, how often Ray was started, how often the model was loaded in this (the
-driver's) process, and the model actors Ray created, by class (each loaded the model once). The
-numbers are read from Ray's own actor table just before the job shuts Ray down.
+driver's) process, and how many model workers the job's runtime started (each loads the model once).
 """
 
 from __future__ import annotations
@@ -58,42 +57,40 @@ def demo_config(folder: Path) -> tuple[Path, list[str]]:
 
 def measure(config_path: Path, overrides: list[str]) -> dict:
     import ray
-    import ray._private.state
-
     from transformers import PreTrainedModel
-    from lrp_audit.lrp.console import console
+
+    from lrp_audit.pipelines import pool
     from lrp_audit.pipelines.config import load_config
     from lrp_audit.pipelines.job import run_job
+    from lrp_audit.pipelines.runtime import Runtime
 
     counts: Counter = Counter()
-    actors: Counter = Counter()
-    real_init, real_shutdown, real_load = ray.init, ray.shutdown, PreTrainedModel.from_pretrained.__func__
+    real_init, real_start, real_load = ray.init, pool._start, PreTrainedModel.from_pretrained.__func__
 
     def init(*args, **kwargs):
         counts["ray.init"] += 1
         return real_init(*args, **kwargs)
 
-    def shutdown(*args, **kwargs):
-        if ray.is_initialized():
-            for actor in ray._private.state.actors().values():
-                actors[actor["ActorClassName"]] += 1
-        return real_shutdown(*args, **kwargs)
+    def start(*args, **kwargs):
+        counts["model workers"] += 1
+        return real_start(*args, **kwargs)
 
     def from_pretrained(cls, *args, **kwargs):
         counts["driver model loads"] += 1
         return real_load(cls, *args, **kwargs)
 
-    ray.init, ray.shutdown = init, shutdown
+    ray.init, pool._start = init, start
     PreTrainedModel.from_pretrained = classmethod(from_pretrained)
     config = load_config(config_path, overrides)
     started = time.perf_counter()
-    result = run_job(config, console(stderr=True))
+    with Runtime() as runtime:
+        result = run_job(config, runtime)
     seconds = time.perf_counter() - started
     return {
         "seconds": round(seconds, 1),
         "ray_starts": counts["ray.init"],
         "driver_model_loads": counts["driver model loads"],
-        "model_actors": dict(actors),
+        "model_workers_started": counts["model workers"],
         "examples": result.scan.examples,
         "flags": len(result.flags),
     }

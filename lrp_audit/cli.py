@@ -19,8 +19,8 @@ from lrp_audit.lrp import METHODS, Explainer, LRPError, bundled_model_path, to_t
 from lrp_audit.lrp.console import console
 from lrp_audit.lrp.heatmap import print_heatmaps
 
-from lrp_audit.pipelines.cluster import Interrupted, interruptible
 from lrp_audit.pipelines.config import ConfigError, load_config, load_run_config
+from lrp_audit.pipelines.runtime import Interrupted, Runtime
 from lrp_audit.run_folder import RunFolderError
 
 app = typer.Typer(
@@ -75,12 +75,13 @@ def fail(message: str) -> None:
 
 
 @contextmanager
-def stoppable():
-    """SIGTERM or SIGINT ends the command cleanly: one line saying which step stopped and what was
-    kept, and exit code 128 + the signal (143, 130), never Ray's native crash dump or a hang."""
+def command_runtime():
+    """The command's runtime (Ray, its model pools, the signal handling). SIGTERM or SIGINT ends the
+    command cleanly: one line saying which step stopped and what was kept, and exit code 128 + the
+    signal (143, 130), never Ray's native crash dump or a hang."""
     try:
-        with interruptible():
-            yield
+        with Runtime(stderr) as runtime:
+            yield runtime
     except Interrupted as interrupted:
         stderr.print(f"{interrupted.step} {interrupted}: {interrupted.kept}", highlight=False)
         # The run is closed (manifest written, Ray shut down), but a thread of Ray's, cut off mid-call,
@@ -303,8 +304,8 @@ def _scan(config: Path, overrides: list[str], fail_on_flag: bool, output_format:
 
     try:
         scan_config = load_config(config, overrides)
-        with stoppable():
-            result = run_job(scan_config, stderr)
+        with command_runtime() as runtime:
+            result = run_job(scan_config, runtime)
     except step_errors() as error:
         fail(str(error))
     if output_format is SummaryFormat.json:
@@ -366,7 +367,7 @@ def audit(
     from lrp_audit.pipelines.job import audit_run
 
     config = _run_config(run_dir, overrides)
-    outcome = _run_step(run_dir, lambda: audit_run(run_dir, config, stderr))
+    outcome = _run_step(run_dir, lambda runtime: audit_run(run_dir, config, runtime))
     if output_format is SummaryFormat.json:
         _print_json(audit_record(outcome.report) | {"origin": outcome.origin})
     else:
@@ -406,7 +407,7 @@ def evaluate(
     from lrp_audit.pipelines.job import evaluate_run
 
     config = _run_config(run_dir, [*(overrides or []), *([f"evaluation.sample={sample}"] if sample else [])])
-    outcome = _run_step(run_dir, lambda: evaluate_run(run_dir, config, stderr))
+    outcome = _run_step(run_dir, lambda runtime: evaluate_run(run_dir, config, runtime))
     if output_format is SummaryFormat.json:
         _print_json(faithfulness_record(outcome.report) | {"origin": outcome.origin})
     else:
@@ -433,8 +434,8 @@ def _run_step(run_dir: Path, run):
     from lrp_audit.pipelines.job import refresh_report
 
     try:
-        with stoppable():
-            outcome = run()
+        with command_runtime() as runtime:
+            outcome = run(runtime)
         refresh_report(run_dir, stderr, only_if_stale=outcome.origin == "current")
     except step_errors() as error:
         fail(str(error))

@@ -1,18 +1,15 @@
-"""Where model work runs: attach to (or start) Ray, size the pool of model actors, and stop cleanly on a signal."""
+"""Where model work runs: attach to (or start) Ray, and place model workers on the cluster's nodes."""
 
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
-from lrp_audit.run_folder.records import PoolFacts
-
-from .config import ConfigError, ScanConfig
+from .config import ConfigError, RuntimeSection, ScanConfig
 
 
 # How long a cluster address may take to accept a connection before the scan gives up on it.
@@ -44,54 +41,6 @@ def check_address(config: ScanConfig) -> None:
         ) from None
 
 
-class Interrupted(Exception):
-    """SIGTERM or SIGINT reached the driver: what was finished is kept, a rerun does the rest."""
-
-    def __init__(self, signum: int) -> None:
-        self.signum = signum
-        self.step, self.kept = "the command", "what was finished is kept; rerun to do the rest"  # set by the step
-        super().__init__(f"interrupted by {signal.Signals(signum).name}")
-
-    @property
-    def exit_code(self) -> int:
-        return 128 + self.signum  # what a shell reports for a process ended by the signal: 130, 143
-
-
-SIGNALS = (signal.SIGTERM, signal.SIGINT)
-_armed: list = []  # the handlers in force, innermost last: Ray's core replaces them as it starts
-
-
-@contextmanager
-def interruptible() -> Iterator[None]:
-    """SIGTERM (what ``kill``, systemd and schedulers send) and SIGINT (Ctrl-C) raise ``Interrupted``
-    in the driver, so a run is closed cleanly (its manifest marked interrupted, Ray shut down)
-    instead of dying mid-call in Ray's native crash handler. A second signal while closing is ignored."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    received: list[int] = []
-
-    def handler(signum, _frame):
-        if not received:
-            received.append(signum)
-            raise Interrupted(signum)
-
-    previous = {number: signal.signal(number, handler) for number in SIGNALS}
-    _armed.append(handler)
-    try:
-        yield
-    finally:
-        _armed.remove(handler)
-        for number, old in previous.items():
-            signal.signal(number, old)
-
-
-def _rearm() -> None:
-    if _armed:
-        for number in SIGNALS:
-            signal.signal(number, _armed[-1])
-
-
 def start_ray(config: ScanConfig) -> bool:
     """Attach to ``runtime.ray_address`` / ``RAY_ADDRESS``, or start a local Ray; True if this call
     started or attached it (and whoever called it should shut it down), False if one was there."""
@@ -104,7 +53,6 @@ def start_ray(config: ScanConfig) -> bool:
     os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")  # Ray's C++ warnings are not for our users
     with _native_stderr_silenced():  # Ray's C++ core announces that log level on stderr as it starts
         ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
-    _rearm()  # Ray's core installed its own SIGTERM handler, which aborts with a native dump
     return True
 
 
@@ -122,30 +70,57 @@ def _native_stderr_silenced():
         os.close(null)
 
 
-def pool_options(config: ScanConfig) -> PoolFacts:
-    """One actor per GPU when GPUs exist; otherwise CPU actors that leave room for the read tasks."""
+@dataclass(frozen=True)
+class Placement:
+    """The model workers one node gets: one per GPU, or CPU workers of ``threads`` torch threads."""
+
+    node: str  # Ray's node id
+    workers: int
+    gpus: bool
+    threads: int | None  # torch threads of each CPU worker
+    num_cpus: float = 0.5  # what each worker reserves: the read tasks need the rest of the node
+
+
+def alive_nodes() -> set[str]:
+    """The ids of the cluster's nodes that are alive now."""
     import ray
 
-    resources = ray.cluster_resources()
-    gpus, cpus = int(resources.get("GPU", 0)), int(resources.get("CPU", 1))
-    # Read tasks at once: one per CPU. More would only start more worker processes, each importing
-    # torch and transformers before its first row (on 2 cores that tripled a small scan's time).
-    read_tasks = max(1, cpus)
-    if gpus:
-        return PoolFacts(
-            concurrency=config.runtime.num_workers or gpus,
-            num_gpus=1,
-            num_cpus=0.5,
-            threads=None,
-            read_tasks=read_tasks,
-            resources=resources,
-        )
-    workers = config.runtime.num_workers or 1
-    return PoolFacts(
-        concurrency=workers,
-        num_gpus=0,
-        num_cpus=0.5,
-        threads=max(1, cpus // workers),
-        read_tasks=read_tasks,
-        resources=resources,
-    )
+    return {node["NodeID"] for node in ray.nodes() if node["Alive"]}
+
+
+def placements(runtime: RuntimeSection) -> list[Placement]:
+    """Where model workers go now: every GPU of the cluster gets one; every node without GPUs gets
+    ``node CPUs // runtime.cpus_per_worker`` workers (one using all its cores when that is unset),
+    each with that many threads. ``runtime.num_workers`` caps the total: the first nodes keep theirs,
+    and without ``cpus_per_worker`` the workers are spread over the CPU nodes, sharing each node's
+    cores."""
+    import ray
+
+    nodes = sorted((node for node in ray.nodes() if node["Alive"]), key=lambda node: node["NodeID"])
+    gpu_nodes = [(node["NodeID"], int(node["Resources"].get("GPU", 0))) for node in nodes]
+    gpu_nodes = [(node, gpus) for node, gpus in gpu_nodes if gpus]
+    if gpu_nodes:
+        return _capped([Placement(node, gpus, True, None) for node, gpus in gpu_nodes], runtime.num_workers)
+    cpu_nodes = [(node["NodeID"], int(node["Resources"].get("CPU", 0))) for node in nodes]
+    cpu_nodes = [(node, cpus) for node, cpus in cpu_nodes if cpus]
+    if runtime.cpus_per_worker is None and runtime.num_workers is not None:
+        spread = [runtime.num_workers // len(cpu_nodes) + (i < runtime.num_workers % len(cpu_nodes)) for i in range(len(cpu_nodes))]
+        return [Placement(node, count, False, max(1, cpus // count)) for (node, cpus), count in zip(cpu_nodes, spread) if count]
+    plans = []
+    for node, cpus in cpu_nodes:
+        threads = min(runtime.cpus_per_worker or cpus, cpus)
+        plans.append(Placement(node, max(1, cpus // threads), False, threads))
+    return _capped(plans, runtime.num_workers)
+
+
+def _capped(plans: list[Placement], limit: int | None) -> list[Placement]:
+    """At most ``limit`` workers in all, the first nodes keeping theirs."""
+    if limit is None:
+        return plans
+    capped = []
+    for plan in plans:
+        if limit <= 0:
+            break
+        capped.append(Placement(plan.node, min(plan.workers, limit), plan.gpus, plan.threads, plan.num_cpus))
+        limit -= capped[-1].workers
+    return capped

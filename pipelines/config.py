@@ -112,6 +112,8 @@ class AttributionSection(Section):
 class RuntimeSection(Section):
     ray_address: str | None = None
     num_workers: int | None = Field(default=None, ge=1)
+    cpus_per_worker: int | None = Field(default=None, ge=1)
+    max_attempts: int = Field(default=3, ge=1)
     output_dir: str = "runs"
     run_id: str | None = None
     shard_rows: int = Field(default=4000, ge=1)
@@ -149,7 +151,7 @@ class ScanConfig(Section):
         before they existed keeps its identity."""
         identity = self.model_dump(
             exclude={
-                "runtime": {"ray_address", "num_workers", "output_dir", "run_id", "part_rows"},
+                "runtime": {"ray_address", "num_workers", "cpus_per_worker", "max_attempts", "output_dir", "run_id", "part_rows"},
                 "attribution": {"checkpointing"},
                 "audit": True,
                 "evaluation": True,

@@ -1,9 +1,10 @@
 """A job: what ``lrp-audit scan`` (and ``demo``) does, as one library call.
 
 scan -> audit (unless ``audit.enabled`` is false) -> faithfulness check (when ``evaluation.sample``
-is set) -> report.html, each step only where its inputs or settings changed, all on one Ray that
-is started only if a step has model work to do. The command line parses arguments, calls these
-functions, prints their typed results and maps them to exit codes.
+is set) -> report.html, each step only where its inputs or settings changed, all on one runtime
+(``runtime.Runtime``: Ray and the model pools, started only if a step has model work to do). The
+command line makes the runtime, calls these functions, prints their typed results and maps them to
+exit codes.
 """
 
 from __future__ import annotations
@@ -21,11 +22,10 @@ from lrp_audit.audits.summary import audit_record, faithfulness_record
 from lrp_audit.reports import write_report
 from lrp_audit.run_folder import AUDIT_FILE, FAITHFULNESS_FILE, REPORT_FILE, Kept
 
-from .cluster import Interrupted
 from .config import ScanConfig
 from .perturb import ray_perturber
-from .pool import one_ray
 from .rerun import ray_predictor
+from .runtime import Interrupted, Runtime
 from .scan import ScanResult, run_scan
 
 ORIGIN = {
@@ -72,36 +72,37 @@ class JobResult:
         }
 
 
-def run_job(config: ScanConfig, console: Console) -> JobResult:
-    """Scan, audit, evaluate and report as ``config`` says; progress and messages go to ``console``."""
-    with one_ray():
-        with step("scan", "the shards it finished are kept; rerun the same command to do the rest"):
-            scan = run_scan(config, console)
-        changed = scan.status != "unchanged"
-        audit = evaluation = None
-        if config.audit.enabled:
-            audit = audit_run(scan.run_dir, config, console)
-            changed |= audit.origin != "current"
-        if config.evaluation.sample is not None:
-            evaluation = evaluate_run(scan.run_dir, config, console)
-            changed |= evaluation.origin != "current"
-    return JobResult(scan, audit, evaluation, refresh_report(scan.run_dir, console, only_if_stale=not changed))
+def run_job(config: ScanConfig, runtime: Runtime) -> JobResult:
+    """Scan, audit, evaluate and report as ``config`` says, on ``runtime``; progress and messages go
+    to its console."""
+    with step("scan", "the shards it finished are kept; rerun the same command to do the rest"):
+        scan = run_scan(config, runtime)
+    changed = scan.status != "unchanged"
+    audit = evaluation = None
+    if config.audit.enabled:
+        audit = audit_run(scan.run_dir, config, runtime)
+        changed |= audit.origin != "current"
+    if config.evaluation.sample is not None:
+        evaluation = evaluate_run(scan.run_dir, config, runtime)
+        changed |= evaluation.origin != "current"
+    report = refresh_report(scan.run_dir, runtime.console, only_if_stale=not changed)
+    return JobResult(scan, audit, evaluation, report)
 
 
-def audit_run(run_dir: Path, config: ScanConfig, console: Console) -> Kept:
+def audit_run(run_dir: Path, config: ScanConfig, runtime: Runtime) -> Kept:
     """Audit a run (or find the audit already made with these settings), with the counterfactual
     swaps rerun on the run's model."""
     with step("audit", "no new audit was kept; rerun to make it"):
-        outcome = run_audit(run_dir, config.audit, ray_predictor(config, console))
-    _say_origin(outcome, "audit", Path(run_dir) / AUDIT_FILE, console)
+        outcome = run_audit(run_dir, config.audit, ray_predictor(config, runtime))
+    _say_origin(outcome, "audit", Path(run_dir) / AUDIT_FILE, runtime.console)
     return outcome
 
 
-def evaluate_run(run_dir: Path, config: ScanConfig, console: Console) -> Kept:
+def evaluate_run(run_dir: Path, config: ScanConfig, runtime: Runtime) -> Kept:
     """Evaluate a run's faithfulness (or find the evaluation already made with these settings)."""
     with step("faithfulness check", "no new evaluation was kept; rerun to make it"):
-        outcome = run_evaluation(run_dir, config.evaluation, ray_perturber(config, console), config.attribution.method)
-    _say_origin(outcome, "faithfulness check", Path(run_dir) / FAITHFULNESS_FILE, console)
+        outcome = run_evaluation(run_dir, config.evaluation, ray_perturber(config, runtime), config.attribution.method)
+    _say_origin(outcome, "faithfulness check", Path(run_dir) / FAITHFULNESS_FILE, runtime.console)
     return outcome
 
 

@@ -3,29 +3,28 @@
 from __future__ import annotations
 
 import numpy as np
-from rich.console import Console
 
 from lrp_audit.audits.evaluation import EvaluationError, Perturb, Perturbed
 from lrp_audit.lrp import LRPError
 from lrp_audit.lrp.faithfulness import RANDOM, Curves, replacement_token
 
 from .config import ScanConfig
-from .pool import model_pool
+from .runtime import Runtime
 
 ROWS_PER_BATCH = 16
 CURVES = ("accuracy", "probability", "mse")
 
 
-def ray_perturber(config: ScanConfig, console: Console | None = None) -> Perturb:
+def ray_perturber(config: ScanConfig, runtime: Runtime) -> Perturb:
     """A function from rows ``{text, text_pair, target, seed}`` and methods to their perturbation
-    curves, drawn by the run's model on the command's pool of workers (started only when called,
-    and shared with the scan and the audit inside ``one_ray``); its progress goes to ``console``."""
+    curves, drawn by the run's model on the runtime's pool (started only when called, and shared
+    with the scan and the audit); its progress goes to the runtime's console."""
 
     def perturb(rows: list[dict], methods: list[str]) -> Perturbed:
         token, token_id = _replacement(config)
-        step = (console, "faithfulness check") if console else None
-        with model_pool(config) as pool:
-            batches = pool.map_batches("evaluate", rows, ROWS_PER_BATCH, step, methods=methods, replacement_id=token_id)
+        pool = runtime.pool(config)
+        step = (runtime.console, "faithfulness check")
+        batches = pool.map_batches("evaluate", rows, ROWS_PER_BATCH, step, methods=methods, replacement_id=token_id)
         perturbed = [ok for batch in batches for ok in batch["perturbed"]]
         keep = np.array(perturbed)
         curves = {

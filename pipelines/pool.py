@@ -1,23 +1,25 @@
-"""One pool of model actors per command, shared by the scan, the counterfactual rerun and the
-faithfulness check.
+"""A pool of model workers on every node of the cluster, which follows the cluster as it changes.
 
-``one_ray()`` spans a command: the first step with model work starts Ray (unless one is attached)
-and the pool of ``ModelWorker`` actors, one per GPU, each loading the model once; the steps after it
-reuse both, and both stop when the block ends. Nothing starts until a step needs the model, so a
-command with no model work starts no Ray. Outside ``one_ray``, ``model_pool`` makes a pool for its
-block alone.
+Placement (``cluster.placements``): one worker per GPU; on a node without GPUs, ``node CPUs //
+runtime.cpus_per_worker`` workers with that many torch threads each (one worker using all of the
+node's cores by default), never more threads than the node has; ``runtime.num_workers`` caps the
+total. Each worker is pinned to its node, so a node's workers use that node's cores.
 
-The pool hands each call to the least busy actor, with at most ``DEPTH`` calls queued on one, so a
-fast actor never waits behind a slow one's queue. A killed actor is restarted by Ray, which reloads
-the model and retries the calls it held: a lost worker costs time, never rows.
+While it hands out work, the pool looks at the cluster again every ``RESIZE_S`` seconds: a node that
+joined (the autoscaler's, KubeRay's) gets its workers, and the workers of a node that left are
+dropped; the calls they held go back to the queue, lost to no one. A worker whose process died on a
+node that is still alive (an out-of-memory kill, a crashing kernel) is replaced by a new one there.
+The call it was running is tried again, at most ``runtime.max_attempts`` times in all, after which
+its item comes back as ``Died`` instead of a result, for the caller to find the rows that kill a
+worker (``scan``); the calls only waiting behind it go back to the queue uncounted. Ray itself
+restarts and retries nothing, so nothing is retried forever.
 """
 
 from __future__ import annotations
 
-import json
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,36 +27,91 @@ from rich.console import Console
 
 from lrp_audit.lrp import LRPError
 from lrp_audit.lrp.console import progress
+from lrp_audit.run_folder.records import PoolFacts
 
-from .cluster import pool_options, start_ray
+from .cluster import Placement, alive_nodes, placements
 from .config import ScanConfig
 from .worker import ModelWorker
 
-DEPTH = 2  # calls queued on one actor: one running, one ready to start the moment it ends
+DEPTH = 2  # calls queued on one worker: one running, one ready to start the moment it ends
+RESIZE_S = 2.0  # how often the pool looks for nodes that joined or left while it works
+
+
+@dataclass(frozen=True)
+class Died:
+    """An item whose worker process died at each of its ``attempts``: the last reason Ray gave, and
+    the argument the calls had (a prepared shard's ObjectRef), for the caller to look closer."""
+
+    attempts: int
+    reason: str
+    argument: Any = None
+
+
+@dataclass(eq=False)  # one worker is one actor: compared by identity
+class _Worker:
+    actor: Any
+    node: str
+    calls: deque = field(default_factory=deque)  # its calls not yet answered, oldest (the one running) first
 
 
 class ModelPool:
-    """The command's model actors for one model and attribution setting."""
+    """The command's model workers for one model and attribution setting."""
 
     def __init__(self, config: ScanConfig) -> None:
+        self.config = config
+        self.workers: list[_Worker] = []
+        self.deaths = 0  # worker processes that died under a call
+        self.retries = 0  # calls given again after their worker died
+        self.resize()
+
+    @property
+    def facts(self) -> PoolFacts:
+        """The pool's shape now, as the manifest records it."""
+        plans = placements(self.config.runtime)
+        return PoolFacts(
+            concurrency=len(self.workers),
+            num_gpus=1 if any(plan.gpus for plan in plans) else 0,
+            num_cpus=min((plan.num_cpus for plan in plans), default=0.5),
+            threads=max((plan.threads or 0 for plan in plans), default=0) or None,
+            read_tasks=self.read_tasks,
+            resources=_cluster_resources(),
+            nodes=len({worker.node for worker in self.workers}),
+            deaths=self.deaths,
+            retries=self.retries,
+        )
+
+    @property
+    def read_tasks(self) -> int:
+        """Shards read and tokenised at once: one per CPU of the cluster (more would only start more
+        worker processes, each importing torch before its first row)."""
+        return max(1, int(_cluster_resources().get("CPU", 1)))
+
+    def resize(self) -> None:
+        """Workers for every node of the cluster as ``placements`` says, none for nodes that left."""
         import ray
 
-        self.shape = pool_options(config)
-        actor = ray.remote(ModelWorker).options(
-            num_cpus=self.shape.num_cpus,
-            num_gpus=self.shape.num_gpus,
-            max_restarts=-1,  # a killed actor comes back (and reloads the model) ...
-            max_task_retries=-1,  # ... and runs again the calls it held
-        )
-        self.actors = [actor.remote(config, self.shape.threads) for _ in range(self.shape.concurrency)]
+        alive = alive_nodes()
+        for worker in self.workers:
+            if worker.node not in alive:
+                ray.kill(worker.actor)
+        self.workers = [worker for worker in self.workers if worker.node in alive]
+        for plan in placements(self.config.runtime):
+            missing = plan.workers - sum(worker.node == plan.node for worker in self.workers)
+            self.workers += [_Worker(_start(plan, self.config), plan.node) for _ in range(missing)]
 
-    def probe(self) -> None:
+    def _replace(self, worker: _Worker) -> None:
+        """A worker whose process died is replaced by a new one on its node (which loads the model)."""
+        if worker in self.workers:
+            self.workers.remove(worker)
+            self.resize()
+
+    def probe(self, pairs: bool) -> None:
         """One explanation of the probe text on one worker; raises the model's own error."""
-        _get(self.actors[0].probe.remote())
+        _get(self.workers[0].actor.probe.remote(pairs))
 
-    def workers(self) -> list[dict]:
-        """Each actor's process and device, as the manifest lists them."""
-        return sorted(_get([actor.describe.remote() for actor in self.actors]), key=lambda worker: worker["pid"])
+    def describe(self) -> list[dict]:
+        """Each worker's process and device, as the manifest lists them."""
+        return sorted(_get([worker.actor.describe.remote() for worker in self.workers]), key=lambda w: w["pid"])
 
     def map(
         self,
@@ -63,19 +120,22 @@ class ModelPool:
         *,
         prepare: Callable[[Any], Any] | None = None,
         ahead: int = 1,
+        attempts: int = 1,
         **arguments,
     ) -> Iterator[tuple[int, Any]]:
         """``ModelWorker.<method>(item, **arguments)`` for each item, yielding ``(index, result)`` in
-        the order they finish. With ``prepare`` (item -> ObjectRef of a CPU task, such as reading and
-        tokenising a shard), that task runs first, at most ``ahead`` of them running or waiting for
-        an actor, so the actors never wait for input and the object store never fills with it."""
+        the order they finish; ``Died`` for an item whose worker died ``attempts`` times. With
+        ``prepare`` (item -> ObjectRef of a CPU task, such as reading and tokenising a shard), that task
+        runs first, at most ``ahead`` of them running or waiting for a worker, so the workers never
+        wait for input and the object store never fills with it."""
         import ray
 
         waiting = deque(enumerate(items))
         preparing: dict = {}  # ObjectRef of a prepare task -> item index
-        ready: deque = deque()  # (index, argument) for an actor
-        running: dict = {}  # ObjectRef of an actor call -> (index, actor)
-        load = [0] * len(self.actors)
+        ready: deque = deque()  # (index, argument) for a worker
+        running: dict = {}  # ObjectRef of a call -> (index, argument, worker)
+        tries: dict[int, int] = {}
+        resized = time.monotonic()
         while waiting or preparing or ready or running:
             while waiting and (prepare is None or len(preparing) + len(ready) < ahead):
                 index, item = waiting.popleft()
@@ -83,18 +143,48 @@ class ModelPool:
                     ready.append((index, item))
                 else:
                     preparing[prepare(item)] = index
-            while ready and min(load) < DEPTH:
-                actor = load.index(min(load))
+            while ready and self.workers and min(len(worker.calls) for worker in self.workers) < DEPTH:
+                worker = min(self.workers, key=lambda w: len(w.calls))
                 index, argument = ready.popleft()
-                running[getattr(self.actors[actor], method).remote(argument, **arguments)] = (index, actor)
-                load[actor] += 1
-            [done], _ = ray.wait([*preparing, *running], num_returns=1)
-            if done in preparing:
-                ready.append((preparing.pop(done), done))
-            else:
-                index, actor = running.pop(done)
-                load[actor] -= 1
-                yield index, _get(done)
+                call = getattr(worker.actor, method).remote(argument, **arguments)
+                running[call] = (index, argument, worker)
+                worker.calls.append(call)
+            done, _ = ray.wait([*preparing, *running], num_returns=1, timeout=RESIZE_S)
+            if time.monotonic() - resized >= RESIZE_S:
+                self.resize()
+                resized = time.monotonic()
+            if not done:
+                continue
+            if done[0] in preparing:
+                ready.append((preparing.pop(done[0]), done[0]))
+                continue
+            index, argument, worker = running.pop(done[0])
+            was_running = worker.calls[0] == done[0]  # a worker runs its calls one at a time, in order
+            worker.calls.remove(done[0])
+            try:
+                result = _get(done[0])
+            except ray.exceptions.ActorUnavailableError:  # a network blip: it may answer again, or be found dead
+                ready.appendleft((index, argument))
+                continue
+            except ray.exceptions.RayActorError as died:
+                node_left = worker.node not in alive_nodes()
+                self._replace(worker)
+                if node_left or not was_running:  # not the call's doing: it only waited behind the one that died
+                    ready.appendleft((index, argument))
+                    continue
+                self.deaths += 1
+                tries[index] = tries.get(index, 0) + 1
+                if tries[index] < attempts:
+                    self.retries += 1
+                    ready.append((index, argument))
+                    continue
+                result = Died(tries[index], death_reason(died), argument)
+            yield index, result
+
+    def call(self, method: str, item: Any, *, attempts: int = 1, **arguments) -> Any:
+        """One call of ``ModelWorker.<method>(item, **arguments)`` (``Died`` if its worker died ``attempts`` times)."""
+        [(_, result)] = list(self.map(method, [item], attempts=attempts, **arguments))
+        return result
 
     def map_batches(
         self, method: str, rows: list[dict], rows_per_batch: int, step: tuple[Console, str] | None = None, **arguments
@@ -105,7 +195,9 @@ class ModelPool:
         results: list = [None] * len(batches)
         console, label = step or (Console(quiet=True), "")
         with progress(console, label, len(rows), "rows") as tracker:
-            for index, result in self.map(method, batches, **arguments):
+            for index, result in self.map(method, batches, attempts=self.config.runtime.max_attempts, **arguments):
+                if isinstance(result, Died):
+                    raise LRPError(f"a model worker died {result.attempts} times on one batch of {label}: {result.reason}")
                 results[index] = result
                 tracker.advance(len(batches[index]))
         return results
@@ -113,8 +205,39 @@ class ModelPool:
     def close(self) -> None:
         import ray
 
-        for actor in self.actors:
-            ray.kill(actor)
+        for worker in self.workers:
+            ray.kill(worker.actor)
+        self.workers = []
+
+
+def _start(plan: Placement, config: ScanConfig):
+    """One worker on ``plan``'s node. Ray neither restarts it nor gives a call again when its process
+    dies: the pool replaces it, and decides which calls to give again and how often."""
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    actor = ray.remote(ModelWorker).options(
+        num_cpus=plan.num_cpus,
+        num_gpus=1 if plan.gpus else 0,
+        max_restarts=0,
+        max_task_retries=0,
+        scheduling_strategy=NodeAffinitySchedulingStrategy(plan.node, soft=False),
+    )
+    return actor.remote(config, plan.threads)
+
+
+def death_reason(error: BaseException) -> str:
+    """What Ray said of a worker that died under a call, on one line: why the process died (its exit
+    type and detail, which name a signal or the out-of-memory killer), without the actor's ids."""
+    text = " ".join(str(error).split())
+    why = text[text.find("The actor is dead because") :] if "The actor is dead because" in text else text
+    return f"{type(error).__name__}: {why[:500]}"
+
+
+def _cluster_resources() -> dict[str, float]:
+    import ray
+
+    return ray.cluster_resources()
 
 
 def _get(refs):
@@ -128,46 +251,3 @@ def _get(refs):
         if isinstance(error.cause, (LRPError, OSError)):
             raise error.cause from None
         raise
-
-
-@dataclass
-class _Command:
-    started_ray: bool = False
-    pools: dict[str, ModelPool] = field(default_factory=dict)
-
-
-_commands: list[_Command] = []  # one per open ``one_ray``, innermost last
-
-
-@contextmanager
-def one_ray() -> Iterator[None]:
-    """One Ray and one model pool per command: steps inside share what the first of them started,
-    and it stops when the block ends."""
-    command = _Command()
-    _commands.append(command)
-    try:
-        yield
-    finally:
-        _commands.pop()
-        import ray
-
-        if ray.is_initialized():
-            for pool in command.pools.values():
-                pool.close()
-            if command.started_ray:
-                ray.shutdown()
-
-
-@contextmanager
-def model_pool(config: ScanConfig) -> Iterator[ModelPool]:
-    """The command's pool for ``config``'s model, started (with Ray, if none is attached) on first use."""
-    if not _commands:
-        with one_ray(), model_pool(config) as pool:
-            yield pool
-        return
-    command = _commands[-1]
-    key = json.dumps(config.model_dump(exclude={"audit", "evaluation"}), sort_keys=True, default=str)
-    if key not in command.pools:
-        command.started_ray |= start_ray(config)
-        command.pools[key] = ModelPool(config)
-    yield command.pools[key]

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from rich.console import Console
-
 from lrp_audit.audits.audit import Predict
 
 from .config import ScanConfig
-from .pool import model_pool
+from .runtime import Runtime
 
 ROWS_PER_BATCH = 256
 
 
-def ray_predictor(config: ScanConfig, console: Console | None = None) -> Predict:
+def ray_predictor(config: ScanConfig, runtime: Runtime) -> Predict:
     """A function from rows ``{text, text_pair, target}`` to ``{probability, prediction}`` that runs
-    the scan's model on the command's pool of actors (started only when called, and shared with
-    the scan and the evaluation inside ``one_ray``); its progress goes to ``console``."""
+    the scan's model on the runtime's pool (started only when called, and shared with the scan and
+    the evaluation); its progress goes to the runtime's console."""
 
     def predict(rows: list[dict]) -> list[dict]:
-        step = (console, "counterfactual swaps") if console else None
-        with model_pool(config) as pool:
-            batches = pool.map_batches("rerun", rows, ROWS_PER_BATCH, step)
+        pool = runtime.pool(config)
+        batches = pool.map_batches("rerun", rows, ROWS_PER_BATCH, (runtime.console, "counterfactual swaps"))
         return [
             {"probability": float(probability), "prediction": int(prediction)}
             for batch in batches

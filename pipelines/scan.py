@@ -31,11 +31,12 @@ from lrp_audit.lrp.explainer import METHODS
 from lrp_audit.lrp.loading import resolve_task
 
 from . import sources
-from .cluster import Interrupted, check_address, interruptible
+from .cluster import check_address
 from .compaction import compact, planned_parts
 from .config import ConfigError, ScanConfig
-from .pool import ModelPool, model_pool
+from .pool import Died, ModelPool
 from .reading import tokenize
+from .runtime import Interrupted, Runtime
 from .worker import model_failure
 from lrp_audit.run_folder import (
     LOCK_FILE,
@@ -189,16 +190,20 @@ def check_model(pool: ModelPool, config: ScanConfig) -> None:
     the scan before any row is read, with the message naming the module. The driver never loads
     the model: it may have no GPU, or too little memory for it."""
     try:
-        pool.probe()
+        pool.probe(pairs=config.dataset.text_pair_column is not None)
     except TargetError as error:
         raise ConfigError(f"attribution.target: {error} ({config.model.name})") from None
     except (OSError, LRPError) as error:
         raise ConfigError(f"model.name: {config.model.name}: {error}") from None
 
 
-def run_scan(config: ScanConfig, console: Console | None = None) -> ScanResult:
-    """Run (or resume) the scan described by ``config``; returns what it found."""
-    console = console or make_console(stderr=True)
+def run_scan(config: ScanConfig, runtime: Runtime | None = None) -> ScanResult:
+    """Run (or resume) the scan described by ``config`` on ``runtime`` (the command's Ray and pools;
+    without one, the call makes its own and stops it at its end); returns what it found."""
+    if runtime is None:
+        with Runtime() as own:
+            return run_scan(config, own)
+    console = runtime.console
     located = locate(config)
     run_dir, plan = located.run_dir, located.plan
     previous = _existing_manifest(run_dir, located.identity)
@@ -220,14 +225,13 @@ def run_scan(config: ScanConfig, console: Console | None = None) -> ScanResult:
             f"({damage}); redoing them",
             highlight=False,
         )
-    with ExitStack() as held:
-        pool = None
-        if pending:
-            check_address(config)
-            pool = held.enter_context(model_pool(config))
-            check_model(pool, config)
-        with run_lock(run_dir), interruptible():
-            manifest = _run(config, located, previous, pending, pool, console)
+    pool = None
+    if pending:
+        check_address(config)
+        pool = runtime.pool(config)
+        check_model(pool, config)
+    with run_lock(run_dir):
+        manifest = _run(config, located, previous, pending, pool, console)
     counts = manifest.counts
     console.print(
         f"scan complete: {counts.examples} examples, {counts.errors} errors, {counts.tokens} tokens "
@@ -278,9 +282,9 @@ def _run(
     try:
         if pending:
             drop_parts(run_dir, [shard.shard_id for shard in pending])  # a damaged part's shards are redone as shards
-            manifest = manifest.updated(ray=pool.shape)
+            manifest = manifest.updated(ray=pool.facts)
             workers = _execute(config, pending, run_dir, pool, console)
-            manifest = manifest.updated(ray=pool.shape.updated(workers=workers))
+            manifest = manifest.updated(ray=pool.facts.updated(workers=workers))
         manifest = manifest.updated(**_totals(run_dir, plan))
         if not manifest.counts.examples:
             raise ScanError(_all_failed(run_dir, manifest.counts.errors))
@@ -326,25 +330,71 @@ def run_lock(run_dir: Path) -> Iterator[None]:
 
 
 def _execute(config: ScanConfig, pending: list, run_dir: Path, pool: ModelPool, console: Console) -> list[Worker]:
-    """Runs the pending shards: CPU tasks read and tokenise them, the pool's actors explain them and
-    write their files. Returns the model workers that did them (pid, device, GPU ids)."""
+    """Runs the pending shards: CPU tasks read and tokenise them, the pool's workers explain them and
+    write their files. A shard whose worker died ``runtime.max_attempts`` times has its killing rows
+    found and written as errors (``_isolate``). Returns the model workers that did them."""
     import ray
 
     read = ray.remote(num_cpus=0.25)(tokenize)
     shared = ray.put(config)
+    attempts = config.runtime.max_attempts
     shards = pool.map(
         "attribute",
         pending,
         prepare=lambda shard: read.remote(shard, shared),
-        ahead=pool.shape.read_tasks,
+        ahead=pool.read_tasks,
+        attempts=attempts,
         run_dir=str(run_dir),
     )
-    workers = {}
+    workers, killing = {}, []
     with progress(console, "scanning", sum(shard.num_rows for shard in pending), "rows") as tracker:
-        for _, done in shards:
-            workers[done["pid"]] = Worker(pid=done["pid"], device=done["device"], gpu_ids=done["gpu_ids"])
+        for index, done in shards:
+            if isinstance(done, Died):  # looked at once the other shards are done, so they are not held up
+                killing.append((pending[index], done))
+                continue
+            workers[done["node"], done["pid"]] = Worker(**{field: done[field] for field in Worker.model_fields})
             tracker.advance(done["input_rows"])
-    return sorted(workers.values(), key=lambda worker: worker.pid)
+        for shard, died in killing:
+            done = _isolate(pool, shard, died, run_dir, attempts, console)
+            workers[done["node"], done["pid"]] = Worker(**{field: done[field] for field in Worker.model_fields})
+            tracker.advance(done["input_rows"])
+    return [workers[key] for key in sorted(workers, key=str)]
+
+
+def _isolate(pool: ModelPool, shard: sources.Shard, died: Died, run_dir: Path, attempts: int, console: Console) -> dict:
+    """A shard whose worker died at every attempt: the rows that kill a worker on their own are found
+    by halving (each half explained, and thrown away, on a worker), and the shard is explained
+    without them, each an error of kind ``killed`` with Ray's reason. Raises if the shard still
+    kills its worker without them (rows that kill only together, such as one batch too large)."""
+    console.print(
+        f"shard {shard.shard_id} killed its model worker {died.attempts} times ({died.reason}); "
+        "looking for the rows that do",
+        highlight=False,
+    )
+    import ray
+
+    rows = list(range(len(ray.get(died.argument).records)))
+    killed = _killing_rows(pool, died.argument, rows, attempts, died)
+    done = pool.call("attribute", died.argument, attempts=attempts, run_dir=str(run_dir), killed=killed)
+    if isinstance(done, Died):
+        raise ScanError(
+            f"shard {shard.shard_id} kills its model worker even without the {len(killed)} rows that do on their own "
+            f"({done.reason}); rows that only kill it together (a batch too large for memory): try a smaller "
+            "attribution.batch_size or max_length"
+        )
+    return done
+
+
+def _killing_rows(pool: ModelPool, argument, rows: list[int], attempts: int, known: Died | None = None) -> dict[int, str]:
+    """Which of ``rows`` kill a worker on their own (a row that dies ``attempts`` times when alone), with
+    why. ``known``: how ``rows`` together already died, if they did."""
+    result = known or pool.call("explain_rows", argument, attempts=attempts if len(rows) == 1 else 1, rows=rows)
+    if not isinstance(result, Died):
+        return {}
+    if len(rows) == 1:
+        return {rows[0]: f"the model worker explaining this row died at each of {result.attempts} attempts: {result.reason}"}
+    middle = len(rows) // 2
+    return _killing_rows(pool, argument, rows[:middle], attempts) | _killing_rows(pool, argument, rows[middle:], attempts)
 
 
 def _compact(run_dir: Path, plan: sources.Plan, part_rows: int | None, console: Console) -> None:

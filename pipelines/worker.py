@@ -89,22 +89,35 @@ class ModelWorker:
         self._compared: dict[str, Explainer] = {}
 
     def describe(self) -> dict:
-        """Which process and device this worker is, for the manifest."""
+        """Which process, node and device this worker is, for the manifest."""
         self._check()
-        return {"pid": os.getpid(), "device": self.device, "gpu_ids": ",".join(self.gpu_ids)}
+        return {
+            "pid": os.getpid(),
+            "device": self.device,
+            "gpu_ids": ",".join(self.gpu_ids),
+            "node": _ray_node_id(),
+            "threads": torch.get_num_threads(),
+        }
 
-    def probe(self) -> None:
-        """Explain one text as ``attribute`` will (raises what the model or its rules cannot do)."""
+    def probe(self, pairs: bool) -> None:
+        """Explain one text (a text pair where the scan reads ``pairs``) as ``attribute`` will
+        (raises what the model or its rules cannot do)."""
         self._check()
-        pairs = [PROBE] if self.config.dataset.text_pair_column else None
         attribution = self.config.attribution
-        self.explainer.explain([PROBE], attribution.target, contrast=attribution.contrast, pairs=pairs)
+        self.explainer.explain([PROBE], attribution.target, contrast=attribution.contrast, pairs=[PROBE] if pairs else None)
 
-    def attribute(self, shard: Tokenized, run_dir: str) -> dict:
-        """Explain a tokenised shard and write its four files; returns its counts and this worker."""
+    def attribute(self, shard: Tokenized, run_dir: str, killed: dict[int, str] | None = None) -> dict:
+        """Explain a tokenised shard and write its four files; returns its counts and this worker.
+        ``killed``: rows (indices of the shard's records) that killed a worker on their own, with why:
+        errors of kind ``killed``, not explained again."""
         self._check()
-        explanations, errors = self._explain(shard.records, shard.ids)
-        errors = shard.errors + errors
+        killed = killed or {}
+        alive = [row for row in range(len(shard.records)) if row not in killed]
+        explained, errors = self._explain([shard.records[row] for row in alive], [shard.ids[row] for row in alive])
+        explanations = [None] * len(shard.records)
+        for row, explanation in zip(alive, explained):
+            explanations[row] = explanation
+        errors = shard.errors + [(shard.ids[row], "killed", reason) for row, reason in sorted(killed.items())] + errors
         kept = [i for i, explanation in enumerate(explanations) if explanation is not None]
         lengths = [len(shard.records[i]) for i in kept]
         counts = {
@@ -126,6 +139,13 @@ class ModelWorker:
             write_atomic(tables[name], shard_path(folder, name, shard_id))
         write_atomic(tables["examples"], shard_path(folder, "examples", shard_id), metadata=counts)
         return {"shard_id": shard_id, **counts, **self.describe()}
+
+    def explain_rows(self, shard: Tokenized, rows: list[int]) -> int:
+        """Explain some of a shard's records and keep nothing: whether they kill this process
+        (``scan`` looks for the rows that do). Returns how many were explained."""
+        self._check()
+        self._explain([shard.records[row] for row in rows], [shard.ids[row] for row in rows])
+        return len(rows)
 
     def rerun(self, rows: list[dict]) -> dict:
         """Score texts (counterfactual swaps) for the scan's explained quantity: the target's
@@ -209,3 +229,9 @@ def _ray_gpu_ids() -> list:
     import ray
 
     return ray.get_gpu_ids() if ray.is_initialized() else []
+
+
+def _ray_node_id() -> str | None:
+    import ray
+
+    return ray.get_runtime_context().get_node_id() if ray.is_initialized() else None

@@ -91,6 +91,8 @@ class Worker(Record):
     pid: int
     device: str
     gpu_ids: str  # comma-separated; empty without GPUs
+    node: Annotated[str | None, LEFT_OUT] = None  # Ray's id of the node it ran on
+    threads: Annotated[int | None, LEFT_OUT] = None  # torch threads it used
 
 
 class PoolFacts(Record):
@@ -103,6 +105,9 @@ class PoolFacts(Record):
     read_tasks: int  # shards read and tokenised at once
     resources: dict[str, float]  # the cluster's, as Ray reported them
     workers: Annotated[list[Worker] | None, LEFT_OUT] = None
+    nodes: Annotated[int | None, LEFT_OUT] = None  # nodes holding workers
+    deaths: Annotated[int | None, LEFT_OUT] = None  # worker processes that died under a call
+    retries: Annotated[int | None, LEFT_OUT] = None  # calls given again after their worker died
 
 
 class DatasetFacts(Record):

@@ -20,14 +20,43 @@ def texts():
     return list(TEXTS)
 
 
-@pytest.fixture(scope="module")
-def ray_local():
-    """A small local Ray for one test module: two CPUs, no dashboard, a 200 MB object store."""
-    import ray
+@pytest.fixture(scope="session")
+def runtime():
+    """One runtime for the whole session, as one command has one: one local Ray (started by the first
+    scan), and one pool of model workers per model and attribution setting, which later scans of the
+    same model reuse (a worker loads its model once). Signals stay with pytest."""
+    from lrp_audit.pipelines.runtime import Runtime
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, object_store_memory=200 * 1024**2)
+    with Runtime(signals=False) as shared:
+        yield shared
+
+
+@pytest.fixture(autouse=True)
+def commands_share_the_session_runtime(runtime, monkeypatch):
+    """A command run in-process (CliRunner) uses the session's runtime, with the command's console,
+    as a command's steps share one: a model's pool is started once for the session, not once per
+    invocation. The command's own runtime (its signals, its exit codes) is tested in subprocesses."""
+    from contextlib import contextmanager
+
+    from lrp_audit import cli
+
+    @contextmanager
+    def shared():
+        console, runtime.console = runtime.console, cli.stderr
+        try:
+            yield runtime
+        finally:
+            runtime.console = console
+
+    monkeypatch.setattr(cli, "command_runtime", shared)
+
+
+@pytest.fixture
+def own_ray(runtime):
+    """For a test that starts a Ray of its own layout (GPUs, several nodes): the session's is stopped
+    first, and started again by the next scan that needs it."""
+    runtime.close()
     yield
-    ray.shutdown()
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import ray
-import ray._private.state
 import yaml
 from transformers import PreTrainedModel
 from typer.testing import CliRunner, Result
@@ -18,6 +17,7 @@ import leak
 from lrp_audit.audits.audit import run_audit
 from lrp_audit.cli import app
 from lrp_audit.pipelines.config import load_config
+from lrp_audit.pipelines import pool as pool_module
 from lrp_audit.pipelines.pool import ModelPool
 from lrp_audit.pipelines.rerun import ray_predictor
 from lrp_audit.pipelines.scan import locate, run_scan
@@ -44,30 +44,30 @@ class Leaking:
     result: Result  # of ``lrp-audit scan --fail-on-flag``
     run_dir: Path
     observed: dict  # what the golden file pins
-    actors: list[str]  # the class of each Ray actor the command started
+    workers_started: int  # model workers the command started
     driver_model_loads: int
 
 
 @pytest.fixture(scope="module")
-def leaking(ray_local, leak_model, tmp_path_factory):
+def leaking(runtime, leak_model, tmp_path_factory):
     """The leaking model's scan through the command line, which audits and evaluates at its end."""
     config = scan_config(tmp_path_factory.mktemp("leak"), "leak", leak_model)
-    before = set(ray._private.state.actors())
-    loads = []
-    load = PreTrainedModel.from_pretrained.__func__
+    runtime.stop_pool()  # the command starts its own, as from a shell
+    loads, started = [], []
+    load, start = PreTrainedModel.from_pretrained.__func__, pool_module._start
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(PreTrainedModel, "from_pretrained", classmethod(lambda *a, **k: loads.append(1) or load(*a, **k)))
+        patch.setattr(pool_module, "_start", lambda plan, config: started.append(plan) or start(plan, config))
         result = CliRunner().invoke(app, ["scan", config, "--fail-on-flag"])
-    actors = [actor["ActorClassName"] for key, actor in ray._private.state.actors().items() if key not in before]
     run_dir = locate(load_config(config)).run_dir
-    return Leaking(result, run_dir, golden.observed(run_dir, result.exit_code), actors, len(loads))
+    return Leaking(result, run_dir, golden.observed(run_dir, result.exit_code), len(started), len(loads))
 
 
 @pytest.fixture(scope="module")
-def fair_report(ray_local, tmp_path_factory):
+def fair_report(runtime, tmp_path_factory):
     config = load_config(scan_config(tmp_path_factory.mktemp("fair"), "fair"))
-    run_dir = run_scan(config).run_dir
-    return run_audit(run_dir, config.audit, ray_predictor(config)).report
+    run_dir = run_scan(config, runtime).run_dir
+    return run_audit(run_dir, config.audit, ray_predictor(config, runtime)).report
 
 
 def test_a_model_whose_label_leaks_through_gender_words_is_flagged_and_confirmed(leaking):
@@ -89,7 +89,7 @@ def test_a_job_loads_the_model_once_on_one_pool_shared_by_the_scan_audit_and_eva
     report = json.loads((leaking.run_dir / "audit.json").read_text())
     assert report["flags"] and all(flag["counterfactual"]["examples"] for flag in report["flags"])
     assert (leaking.run_dir / "faithfulness.json").is_file()
-    assert leaking.actors == ["ModelWorker"] and leaking.driver_model_loads == 0
+    assert leaking.workers_started == 1 and leaking.driver_model_loads == 0
 
 
 def test_a_fixed_config_gives_the_golden_tables_findings_and_exit_code(leaking):

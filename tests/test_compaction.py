@@ -256,10 +256,10 @@ def scan_config(tmp_path: Path, model_dir: str, run_id: str, part_rows: int | No
 
 
 def test_a_scan_of_many_shards_ends_with_few_parts_holding_the_rows_of_an_uncompacted_scan(
-    ray_local, tmp_path, model_dir
+    runtime, tmp_path, model_dir
 ):
-    compacted = run_scan(load_config(scan_config(tmp_path, model_dir, "compacted", part_rows=8)))
-    plain = run_scan(load_config(scan_config(tmp_path, model_dir, "plain", part_rows=None)))
+    compacted = run_scan(load_config(scan_config(tmp_path, model_dir, "compacted", part_rows=8)), runtime)
+    plain = run_scan(load_config(scan_config(tmp_path, model_dir, "plain", part_rows=None)), runtime)
     assert len(files(plain.run_dir)) == 12 and len(files(compacted.run_dir)) == 3  # 24 rows: shards of 2, parts of 8
     want, got = tables(plain.run_dir), tables(compacted.run_dir)
     for table in TABLES:
@@ -268,19 +268,19 @@ def test_a_scan_of_many_shards_ends_with_few_parts_holding_the_rows_of_an_uncomp
     assert manifests[0]["counts"] == manifests[1]["counts"] and manifests[0]["status"] == "complete"
 
     stamps = {path: path.stat().st_mtime_ns for path in compacted.run_dir.rglob("*.parquet")}
-    again = run_scan(load_config(scan_config(tmp_path, model_dir, "compacted", part_rows=8)))
+    again = run_scan(load_config(scan_config(tmp_path, model_dir, "compacted", part_rows=8)), runtime)
     assert again.status == "unchanged" and again.shards_done_now == 0
     assert {path: path.stat().st_mtime_ns for path in compacted.run_dir.rglob("*.parquet")} == stamps
 
     (compacted.run_dir / "words" / "part-00000-00000-000000008.parquet").unlink()
-    redone = run_scan(load_config(scan_config(tmp_path, model_dir, "compacted", part_rows=8)))
+    redone = run_scan(load_config(scan_config(tmp_path, model_dir, "compacted", part_rows=8)), runtime)
     assert redone.status == "complete" and redone.shards_done_now == 4
     assert len(files(compacted.run_dir)) == 3
     for table, rows in tables(compacted.run_dir).items():
         assert rows.equals(want[table]), table
 
 
-def test_a_scan_stopped_while_compacting_is_finished_by_the_same_scan_command(ray_local, tmp_path, model_dir, monkeypatch):
+def test_a_scan_stopped_while_compacting_is_finished_by_the_same_scan_command(runtime, tmp_path, model_dir, monkeypatch):
     config = load_config(scan_config(tmp_path, model_dir, "stopped", part_rows=8))
     real = compaction.commit
 
@@ -291,10 +291,10 @@ def test_a_scan_stopped_while_compacting_is_finished_by_the_same_scan_command(ra
     with monkeypatch.context() as patch:
         patch.setattr(compaction, "commit", commit_then_stop)
         with pytest.raises(Stop):
-            run_scan(config)
+            run_scan(config, runtime)
     run_dir = tmp_path / "runs" / "stopped"
     assert read_manifest(run_dir).status == "failed" and (run_dir / STAGING).exists()
-    resumed = run_scan(config)
+    resumed = run_scan(config, runtime)
     assert resumed.status == "complete" and resumed.shards_done_now == 0 and resumed.input_rows == 24
     assert len(files(run_dir)) == 3 and not (run_dir / STAGING).exists()
     assert complete_manifest(run_dir).counts.input_rows == 24

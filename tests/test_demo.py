@@ -76,7 +76,7 @@ def test_a_changed_recipe_gets_its_own_model(model_dir):
     assert len(keys) == 2
 
 
-def test_the_demo_command_finds_and_confirms_the_gender_leak(ray_local, small_model, tmp_path, monkeypatch):
+def test_the_demo_command_finds_and_confirms_the_gender_leak(runtime, small_model, tmp_path, monkeypatch):
     """Run as a scheduler would: output piped, COLUMNS unset, under a folder path of over 150 characters;
     the lines a user copies (the report's path, the next command) come out whole."""
     monkeypatch.setattr(demo, "demo_model", lambda **_: small_model)

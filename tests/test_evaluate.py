@@ -22,7 +22,7 @@ SAMPLE = 30
 
 
 @pytest.fixture(scope="module")
-def evaluated(ray_local, tmp_path_factory):
+def evaluated(runtime, tmp_path_factory):
     """The planted-word model scanned with ``evaluation.sample`` set (audit off, to stay quick)."""
     root = tmp_path_factory.mktemp("evaluate")
     model = leak.train(*leak.sentences(800, leak=True, seed=1), root / "model")
@@ -74,7 +74,7 @@ def evaluate(*args: str) -> tuple[int, str]:
     return result.exit_code, " ".join(result.output.split())  # rich wraps long lines
 
 
-def test_the_pool_scores_texts_exactly_as_the_explainer_does(evaluated):
+def test_the_pool_scores_texts_exactly_as_the_explainer_does(evaluated, runtime):
     """Rows without a second text are scored as single texts, as the explainer scores them."""
     _, run_dir = evaluated
     config = load_run_config(run_dir)
@@ -84,7 +84,7 @@ def test_the_pool_scores_texts_exactly_as_the_explainer_does(evaluated):
     unlikely = (1 - explainer.predict(records, [0] * len(texts)).prediction).tolist()  # unsaturated probabilities
     expected = explainer.predict(records, unlikely).probability
     rows = [{"text": text, "text_pair": None, "target": target} for text, target in zip(texts, unlikely)]
-    scored = [row["probability"] for row in ray_predictor(config)(rows)]
+    scored = [row["probability"] for row in ray_predictor(config, runtime)(rows)]
     np.testing.assert_allclose(scored, expected, rtol=1e-5)
 
 

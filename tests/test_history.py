@@ -35,7 +35,7 @@ def cli(*args: str) -> tuple[int, str]:
 
 
 @pytest.fixture(scope="module")
-def history(ray_local, leak_model, tmp_path_factory):
+def history(runtime, leak_model, tmp_path_factory):
     """Revision 1 names no gender; revision 2 adds profiles whose gender words the model relies on."""
     root = tmp_path_factory.mktemp("history")
     model = leak_model

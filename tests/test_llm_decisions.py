@@ -127,7 +127,7 @@ def test_the_faithfulness_curves_score_the_contrast(tokenizer):
 
 
 @pytest.fixture(scope="module")
-def decision_run(ray_local, tmp_path_factory):
+def decision_run(runtime, tmp_path_factory):
     folder = tmp_path_factory.mktemp("decisions")
     tiny.model("llama", task="causal-lm", biases=False).save_pretrained(folder / "model")
     chat_tokenizer().save_pretrained(folder / "model")
@@ -139,7 +139,7 @@ def decision_run(ray_local, tmp_path_factory):
         "runtime": {"output_dir": str(folder / "runs")},
     }
     (folder / "scan.yaml").write_text(yaml.safe_dump(tree))
-    return run_scan(load_config(folder / "scan.yaml")), folder
+    return run_scan(load_config(folder / "scan.yaml"), runtime), folder
 
 
 def _profiles(folder):

@@ -50,12 +50,12 @@ def scan(root: Path, kind: str) -> Scanned:
 
 
 @pytest.fixture(scope="module")
-def leaking(ray_local, tmp_path_factory) -> Scanned:
+def leaking(runtime, tmp_path_factory) -> Scanned:
     return scan(tmp_path_factory.mktemp("proxy-leak"), "leak")
 
 
 @pytest.fixture(scope="module")
-def fair(ray_local, tmp_path_factory) -> Scanned:
+def fair(runtime, tmp_path_factory) -> Scanned:
     return scan(tmp_path_factory.mktemp("proxy-fair"), "fair")
 
 

@@ -20,7 +20,7 @@ ARTIFACTS = Path(__file__).parent / ".artifacts"
 
 
 @pytest.fixture(scope="module")
-def leak_report(ray_local, leak_model, tmp_path_factory) -> Path:
+def leak_report(runtime, leak_model, tmp_path_factory) -> Path:
     """The leaking model through ``lrp-audit scan``: scanned, audited, evaluated, reported."""
     root = tmp_path_factory.mktemp("leak")
     model = leak_model

@@ -62,8 +62,8 @@ def read(run_dir: Path, table: str) -> pa.Table:
     return pq.read_table(run_dir / table, schema=SCHEMAS[table]).sort_by("example_id")
 
 
-def test_tables_follow_the_output_contract(ray_local, tmp_path, model_dir, data_file):
-    result = run_scan(load_config(write_config(tmp_path, model_dir, data_file, runtime={"part_rows": None})))
+def test_tables_follow_the_output_contract(runtime, tmp_path, model_dir, data_file):
+    result = run_scan(load_config(write_config(tmp_path, model_dir, data_file, runtime={"part_rows": None})), runtime)
     for name, schema in SCHEMAS.items():
         files = sorted((result.run_dir / name).glob("*.parquet"))
         assert len(files) == 7  # row groups of 20, 20 and 8 rows, cut into shards of at most 8, not compacted
@@ -71,8 +71,8 @@ def test_tables_follow_the_output_contract(ray_local, tmp_path, model_dir, data_
         assert not list((result.run_dir / name).glob(".*"))  # no temporary files left behind
 
 
-def test_every_input_row_is_an_example_or_an_error(ray_local, tmp_path, model_dir, data_file, rows):
-    result = run_scan(load_config(write_config(tmp_path, model_dir, data_file)))
+def test_every_input_row_is_an_example_or_an_error(runtime, tmp_path, model_dir, data_file, rows):
+    result = run_scan(load_config(write_config(tmp_path, model_dir, data_file)), runtime)
     examples, errors = read(result.run_dir, "examples"), read(result.run_dir, "errors")
     assert examples.num_rows + errors.num_rows == len(rows["text"])
     assert sorted(examples["example_id"].to_pylist() + errors["example_id"].to_pylist()) == sorted(rows["uid"])
@@ -81,8 +81,8 @@ def test_every_input_row_is_an_example_or_an_error(ray_local, tmp_path, model_di
     assert (result.examples, result.errors, result.input_rows) == (30, 18, 48)
 
 
-def test_conservation_columns_agree_with_the_tokens_table(ray_local, tmp_path, model_dir, data_file):
-    result = run_scan(load_config(write_config(tmp_path, model_dir, data_file)))
+def test_conservation_columns_agree_with_the_tokens_table(runtime, tmp_path, model_dir, data_file):
+    result = run_scan(load_config(write_config(tmp_path, model_dir, data_file)), runtime)
     tokens, examples = read(result.run_dir, "tokens"), read(result.run_dir, "examples")
     summed = tokens.group_by("example_id").aggregate([("relevance", "sum"), ("position", "count")])
     summed = summed.sort_by("example_id")
@@ -93,10 +93,10 @@ def test_conservation_columns_agree_with_the_tokens_table(ray_local, tmp_path, m
     assert summed["position_count"].to_pylist() == examples["num_tokens"].to_pylist()
 
 
-def test_scan_matches_the_python_api(ray_local, tmp_path, model_dir, data_file):
+def test_scan_matches_the_python_api(runtime, tmp_path, model_dir, data_file):
     from lrp_audit.lrp import Explainer
 
-    result = run_scan(load_config(write_config(tmp_path, model_dir, data_file)))
+    result = run_scan(load_config(write_config(tmp_path, model_dir, data_file)), runtime)
     tokens = read(result.run_dir, "tokens").filter(pc.equal(pc.field("example_id"), "u0"))
     expected = Explainer.from_pretrained(model_dir).explain([GOOD[0]])[0]
     assert tokens.sort_by("position")["token"].to_pylist() == expected.tokens
@@ -108,7 +108,7 @@ def test_scan_matches_the_python_api(ray_local, tmp_path, model_dir, data_file):
 # family, whose rules tests/test_architectures.py checks one by one through the Python API.
 @pytest.mark.parametrize("family", ["gemma4_text", "gpt_oss", "qwen3_5_text", "granitemoehybrid", "bart"])
 def test_a_bias_free_model_of_a_newer_family_scans_exactly_as_the_python_api_explains(
-    ray_local, tmp_path, data_file, family
+    runtime, tmp_path, data_file, family
 ):
     import architectures
     import tiny
@@ -120,7 +120,7 @@ def test_a_bias_free_model_of_a_newer_family_scans_exactly_as_the_python_api_exp
     model.save_pretrained(folder)
     tiny.tokenizer().save_pretrained(folder)
     config = write_config(tmp_path, folder, data_file, dataset={"limit": 8}, attribution={"max_length": 32})
-    result = run_scan(load_config(config))
+    result = run_scan(load_config(config), runtime)
     examples, tokens = read(result.run_dir, "examples"), read(result.run_dir, "tokens")
     gaps, logits = examples["conservation_gap"].to_numpy(), examples["target_logit"].to_numpy()
     assert result.examples > 0 and (np.abs(gaps) <= 1e-4 * np.abs(logits)).all()
@@ -131,21 +131,21 @@ def test_a_bias_free_model_of_a_newer_family_scans_exactly_as_the_python_api_exp
     np.testing.assert_allclose(first["relevance"].to_numpy(), expected.relevance, rtol=0, atol=1e-5 * np.abs(expected.relevance).max())
 
 
-def test_a_complete_run_is_not_redone(ray_local, tmp_path, model_dir, data_file):
+def test_a_complete_run_is_not_redone(runtime, tmp_path, model_dir, data_file):
     config = load_config(write_config(tmp_path, model_dir, data_file))
-    first = run_scan(config)
+    first = run_scan(config, runtime)
     stamps = {p: p.stat().st_mtime_ns for p in first.run_dir.rglob("*.parquet")}
-    again = run_scan(config)
+    again = run_scan(config, runtime)
     assert again.status == "unchanged" and again.shards_done_now == 0
     assert {p: p.stat().st_mtime_ns for p in first.run_dir.rglob("*.parquet")} == stamps
 
 
 def test_a_complete_run_with_missing_or_damaged_files_is_redone_to_the_same_result(
-    ray_local, tmp_path, model_dir, data_file
+    runtime, tmp_path, model_dir, data_file
 ):
     # Shards of 8, 8, 4 | 8, 8, 4 | 8 rows in parts of at most 16: three parts of two, and one shard alone.
     config = load_config(write_config(tmp_path, model_dir, data_file, runtime={"part_rows": 16}))
-    run_dir = run_scan(config).run_dir
+    run_dir = run_scan(config, runtime).run_dir
     before = {table: read(run_dir, table) for table in ("tokens", "words", "examples", "errors")}
     sorted((run_dir / "tokens").glob("*.parquet"))[0].unlink()  # the shard alone
     truncated = sorted((run_dir / "examples").glob("*.parquet"))[1]  # the first part
@@ -154,25 +154,25 @@ def test_a_complete_run_with_missing_or_damaged_files_is_redone_to_the_same_resu
     assert [row["status"] for row in json.loads(listed.stdout)] == ["damaged"]
     audit = CliRunner().invoke(app, ["audit", str(run_dir)])
     assert audit.exit_code == 2 and "the run is damaged: shard" in " ".join(audit.output.split())
-    again = run_scan(config)
+    again = run_scan(config, runtime)
     assert again.status == "complete" and again.shards_done_now == 3
     assert len(list((run_dir / "tokens").glob("*.parquet"))) == 4
     for table, rows in before.items():
         assert read(run_dir, table).equals(rows), table
 
 
-def test_a_bad_byte_in_a_csv_makes_only_its_row_an_error(ray_local, tmp_path, model_dir):
+def test_a_bad_byte_in_a_csv_makes_only_its_row_an_error(runtime, tmp_path, model_dir):
     data = tmp_path / "bytes.csv"
     data.write_bytes(b"text,label\nShe is kind.,a\nHe is \xff here.,b\nThey agree.,a\n")
     config = write_config(tmp_path, model_dir, data, dataset={"id_column": None})
-    result = run_scan(load_config(config))
+    result = run_scan(load_config(config), runtime)
     assert (result.examples, result.errors) == (2, 1)
     [error] = read(result.run_dir, "errors").to_pylist()
     assert error == {"example_id": "1", "kind": "invalid_text", "message": "text is not valid UTF-8 (byte 0xff at offset 6)"}
     assert read(result.run_dir, "examples")["text"].to_pylist() == ["She is kind.", "They agree."]
 
 
-def test_csv_jsonl_and_save_to_disk_sources_give_the_same_rows(ray_local, tmp_path, model_dir, rows):
+def test_csv_jsonl_and_save_to_disk_sources_give_the_same_rows(runtime, tmp_path, model_dir, rows):
     import datasets
 
     frame = pa.table(rows)
@@ -182,15 +182,15 @@ def test_csv_jsonl_and_save_to_disk_sources_give_the_same_rows(ray_local, tmp_pa
     counts = {}
     for name in ("data.csv", "data.jsonl", "saved"):
         run = {"run_id": name.replace(".", "-")}
-        counts[name] = run_scan(load_config(write_config(tmp_path, model_dir, tmp_path / name, runtime=run))).examples
+        counts[name] = run_scan(load_config(write_config(tmp_path, model_dir, tmp_path / name, runtime=run)), runtime).examples
     assert counts == {"data.csv": 30, "data.jsonl": 30, "saved": 30}
 
 
-def test_a_changed_config_cannot_reuse_a_run_folder(ray_local, tmp_path, model_dir, data_file):
-    run_scan(load_config(write_config(tmp_path, model_dir, data_file, runtime={"run_id": "fixed"})))
+def test_a_changed_config_cannot_reuse_a_run_folder(runtime, tmp_path, model_dir, data_file):
+    run_scan(load_config(write_config(tmp_path, model_dir, data_file, runtime={"run_id": "fixed"})), runtime)
     changed = write_config(tmp_path, model_dir, data_file, runtime={"run_id": "fixed"}, attribution={"method": "gxi"})
     with pytest.raises(ConfigError, match="runtime.run_id: .* holds a run with a different config"):
-        run_scan(load_config(changed))
+        run_scan(load_config(changed), runtime)
 
 
 def _scan_command(config: Path) -> list[str]:
@@ -232,6 +232,7 @@ def _kill_mid_scan(config: Path, examples_dir: Path) -> int:
 
     # The driver joins this test's Ray, so that killing it leaves no orphaned cluster behind.
     environment = {**os.environ, "RAY_ADDRESS": ray.get_runtime_context().gcs_address}
+    session_workers = set(_model_worker_pids())  # the session runtime's, which stay
     process = subprocess.Popen(
         _scan_command(config), start_new_session=True, stderr=subprocess.DEVNULL, env=environment
     )
@@ -242,7 +243,7 @@ def _kill_mid_scan(config: Path, examples_dir: Path) -> int:
     process.wait()
     # The killed driver's actors live in this test's Ray until Ray reaps them, and may still finish
     # a shard: count only once they are gone.
-    while _attribute_worker_pids() and time.monotonic() < deadline:
+    while set(_model_worker_pids()) - session_workers and time.monotonic() < deadline:
         time.sleep(0.1)
     return len(list(examples_dir.glob("*.parquet")))
 
@@ -255,8 +256,9 @@ def _same_tables(run_a: Path, run_b: Path) -> None:
         assert a.equals(b), table
 
 
+@pytest.mark.slow
 def test_a_killed_scan_of_a_served_dataset_resumes_to_the_result_of_a_local_scan(
-    ray_local, tmp_path, model_dir, data_file
+    runtime, tmp_path, model_dir, data_file
 ):
     """The driver is SIGKILLed mid-scan of a dataset read in place over HTTP (range requests, as from
     the hub); the rerun finishes only the missing shards, and the run equals a fresh scan of the
@@ -267,17 +269,19 @@ def test_a_killed_scan_of_a_served_dataset_resumes_to_the_result_of_a_local_scan
         killed = write_config(tmp_path, model_dir, f"{url}/data.parquet", runtime={"run_id": "resumed", "shard_rows": 4})
         finished_before = _kill_mid_scan(killed, tmp_path / "runs" / "resumed" / "examples")
         assert 2 <= finished_before < 12, "the driver should have been killed mid-scan (12 shards)"
-        resumed = run_scan(load_config(killed))
+        resumed = run_scan(load_config(killed), runtime)
     assert resumed.shards_done_now == 12 - finished_before
-    fresh = run_scan(load_config(write_config(tmp_path, model_dir, data_file, runtime={"run_id": "fresh", "shard_rows": 4})))
+    fresh = run_scan(load_config(write_config(tmp_path, model_dir, data_file, runtime={"run_id": "fresh", "shard_rows": 4})), runtime)
     _same_tables(resumed.run_dir, fresh.run_dir)
 
 
-def test_sigterm_closes_the_scan_cleanly_and_a_rerun_finishes_it(ray_local, tmp_path, model_dir, data_file):
+@pytest.mark.slow
+def test_sigterm_closes_the_scan_cleanly_and_a_rerun_finishes_it(runtime, tmp_path, model_dir, data_file):
     import ray
 
     config = write_config(tmp_path, model_dir, data_file, runtime={"run_id": "stopped", "shard_rows": 4})
     environment = {**os.environ, "RAY_ADDRESS": ray.get_runtime_context().gcs_address}
+    session_workers = set(_model_worker_pids())  # the session runtime's, which stay
     process = subprocess.Popen(
         _scan_command(config), start_new_session=True, stderr=subprocess.PIPE, text=True, env=environment
     )
@@ -291,9 +295,9 @@ def test_sigterm_closes_the_scan_cleanly_and_a_rerun_finishes_it(ray_local, tmp_
     assert "scan interrupted by SIGTERM: the shards it finished are kept" in stderr
     assert "SIGABRT" not in stderr and "Traceback" not in stderr and "*** " not in stderr
     assert json.loads((run_dir / "manifest.json").read_text())["status"] == "interrupted"
-    while _attribute_worker_pids() and time.monotonic() < deadline:  # the stopped driver's actors are reaped
+    while set(_model_worker_pids()) - session_workers and time.monotonic() < deadline:  # the stopped driver's are reaped
         time.sleep(0.1)
-    resumed = run_scan(load_config(config))
+    resumed = run_scan(load_config(config), runtime)
     assert resumed.status == "complete" and resumed.input_rows == 48 and resumed.shards_done_now < 12
 
 
@@ -327,7 +331,8 @@ def test_a_cluster_address_that_does_not_answer_fails_at_once(tmp_path, model_di
     assert time.monotonic() - started < 60 and not (tmp_path / "runs").exists()
 
 
-def _attribute_worker_pids() -> list[int]:
+def _model_worker_pids() -> list[int]:
+    """The model workers' processes on this machine, whichever driver started them."""
     pids = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
@@ -338,7 +343,7 @@ def _attribute_worker_pids() -> list[int]:
     return pids
 
 
-def test_a_killed_model_worker_is_replaced_and_its_shard_redone(ray_local, tmp_path, model_dir, data_file, rows):
+def test_a_killed_model_worker_is_replaced_and_its_shard_redone(runtime, tmp_path, model_dir, data_file, rows):
     config = load_config(write_config(tmp_path, model_dir, data_file, runtime={"shard_rows": 4}))
     examples_dir = locate(config).run_dir / "examples"
     killed = []
@@ -347,13 +352,13 @@ def test_a_killed_model_worker_is_replaced_and_its_shard_redone(ray_local, tmp_p
         deadline = time.monotonic() + 120
         while not list(examples_dir.glob("*.parquet")) and time.monotonic() < deadline:
             time.sleep(0.05)
-        for pid in _attribute_worker_pids():
-            os.kill(pid, signal.SIGKILL)
-            killed.append(pid)
+        for worker in runtime.pool(config).describe():  # this scan's, not other drivers'
+            os.kill(worker["pid"], signal.SIGKILL)
+            killed.append(worker["pid"])
 
     killer = threading.Thread(target=kill_first_worker)
     killer.start()
-    result = run_scan(config)
+    result = run_scan(config, runtime)
     killer.join()
     assert killed, "no model worker was found to kill"
     examples, errors = read(result.run_dir, "examples"), read(result.run_dir, "errors")
@@ -362,34 +367,34 @@ def test_a_killed_model_worker_is_replaced_and_its_shard_redone(ray_local, tmp_p
     assert {worker["pid"] for worker in workers} - set(killed)  # a replacement worker finished the scan
 
 
-def test_a_data_folder_is_resolved_like_a_hub_dataset(ray_local, tmp_path, model_dir, rows):
+def test_a_data_folder_is_resolved_like_a_hub_dataset(runtime, tmp_path, model_dir, rows):
     folder = tmp_path / "hub-like"
     folder.mkdir()
     pq.write_table(pa.table(rows), folder / "train.parquet")
     pq.write_table(pa.table(rows).slice(0, 5), folder / "test.parquet")
     config = load_config(write_config(tmp_path, model_dir, folder, dataset={"split": "test"}))
-    assert run_scan(config).input_rows == 5
+    assert run_scan(config, runtime).input_rows == 5
 
 
-def test_text_pairs_are_scanned_and_a_missing_second_text_is_an_error(ray_local, tmp_path, model_dir):
+def test_text_pairs_are_scanned_and_a_missing_second_text_is_an_error(runtime, tmp_path, model_dir):
     data = tmp_path / "pairs.parquet"
     pq.write_table(pa.table({"premise": ["A man sleeps.", "It rains.", "Dogs bark."],
                              "hypothesis": ["Nobody sleeps.", None, "Animals make noise."]}), data)
     config = write_config(tmp_path, model_dir, data, dataset={
         "text_column": "premise", "text_pair_column": "hypothesis", "label_column": None, "id_column": None})
-    result = run_scan(load_config(config))
+    result = run_scan(load_config(config), runtime)
     examples, errors, tokens = (read(result.run_dir, name) for name in ("examples", "errors", "tokens"))
     assert examples["text_pair"].to_pylist() == ["Nobody sleeps.", "Animals make noise."]
     assert errors.to_pylist() == [{"example_id": "1", "kind": "invalid_text", "message": "text pair is null"}]
     assert set(tokens["segment"].drop_null().to_pylist()) == {0, 1}
 
 
-def test_a_shard_with_only_bad_rows_is_recorded_as_errors(ray_local, tmp_path, model_dir):
+def test_a_shard_with_only_bad_rows_is_recorded_as_errors(runtime, tmp_path, model_dir):
     data = tmp_path / "bad.parquet"
     pq.write_table(pa.table({"text": [None, "", " ", "fine text"]}), data)
     config = write_config(tmp_path, model_dir, data, dataset={"label_column": None, "id_column": None},
                           runtime={"shard_rows": 3})
-    result = run_scan(load_config(config))
+    result = run_scan(load_config(config), runtime)
     assert (result.examples, result.errors) == (1, 3)
     assert read(result.run_dir, "errors")["example_id"].to_pylist() == ["0", "1", "2"]
 
@@ -419,7 +424,7 @@ def test_a_model_the_rules_cannot_reach_stops_the_scan_before_any_row_is_read(tm
     assert not (tmp_path / "runs").exists()
 
 
-def test_a_run_where_every_row_failed_is_not_a_success(ray_local, tmp_path, model_dir):
+def test_a_run_where_every_row_failed_is_not_a_success(runtime, tmp_path, model_dir):
     data = tmp_path / "bad.parquet"
     pq.write_table(pa.table({"text": [None, "", " "]}), data)
     config = write_config(tmp_path, model_dir, data, dataset={"label_column": None, "id_column": None})

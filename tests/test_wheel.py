@@ -70,6 +70,7 @@ def test_the_installed_package_is_the_wheel_not_the_checkout(installed):
     assert Path(where).is_relative_to(installed["site"])
 
 
+@pytest.mark.slow
 def test_explain_scan_with_audit_and_report_and_query_run_from_the_installed_wheel(installed, model_dir):
     explained = run(installed, "explain", "She is a brilliant engineer.", "--model", model_dir, "--format", "json")
     assert explained.returncode == 0, explained.stderr
