@@ -43,12 +43,13 @@ def check_address(config: ScanConfig) -> None:
 
 def start_ray(config: ScanConfig) -> bool:
     """Attach to ``runtime.ray_address`` / ``RAY_ADDRESS``, or start a local Ray; True if this call
-    started or attached it (and whoever called it should shut it down), False if one was there."""
+    started or attached it (and whoever called it should shut it down), False if one was there. An
+    address that does not answer is refused either way."""
     import ray
 
+    check_address(config)
     if ray.is_initialized():
         return False
-    check_address(config)
     address = ray_address(config)
     os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")  # Ray's C++ warnings are not for our users
     with _native_stderr_silenced():  # Ray's C++ core announces that log level on stderr as it starts

@@ -110,6 +110,7 @@ class AttributionSection(Section):
 
 
 class RuntimeSection(Section):
+    executor: Literal["auto", "ray", "local"] = "auto"
     ray_address: str | None = None
     num_workers: int | None = Field(default=None, ge=1)
     cpus_per_worker: int | None = Field(default=None, ge=1)
@@ -151,7 +152,7 @@ class ScanConfig(Section):
         before they existed keeps its identity."""
         identity = self.model_dump(
             exclude={
-                "runtime": {"ray_address", "num_workers", "cpus_per_worker", "max_attempts", "output_dir", "run_id", "part_rows"},
+                "runtime": {"executor", "ray_address", "num_workers", "cpus_per_worker", "max_attempts", "output_dir", "run_id", "part_rows"},
                 "attribution": {"checkpointing"},
                 "audit": True,
                 "evaluation": True,

@@ -17,12 +17,14 @@ restarts and retries nothing, so nothing is retried forever.
 
 from __future__ import annotations
 
+import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import torch
 from rich.console import Console
 
 from lrp_audit.lrp import LRPError
@@ -54,8 +56,91 @@ class _Worker:
     calls: deque = field(default_factory=deque)  # its calls not yet answered, oldest (the one running) first
 
 
-class ModelPool:
-    """The command's model workers for one model and attribution setting."""
+class Pool:
+    """What every pool does with its ``map``: one call, and rows in batches."""
+
+    config: ScanConfig
+
+    def map(self, method: str, items: Iterable, **options) -> Iterator[tuple[int, Any]]:
+        raise NotImplementedError
+
+    def call(self, method: str, item: Any, *, attempts: int = 1, **arguments) -> Any:
+        """One call of ``ModelWorker.<method>(item, **arguments)`` (``Died`` if its worker died ``attempts`` times)."""
+        [(_, result)] = list(self.map(method, [item], attempts=attempts, **arguments))
+        return result
+
+    def map_batches(
+        self, method: str, rows: list[dict], rows_per_batch: int, step: tuple[Console, str] | None = None, **arguments
+    ) -> list:
+        """``rows`` in batches through ``ModelWorker.<method>``; one result per batch, in order.
+        ``step`` is where to show progress and what to call it."""
+        batches = [rows[start : start + rows_per_batch] for start in range(0, len(rows), rows_per_batch)]
+        results: list = [None] * len(batches)
+        console, label = step or (Console(quiet=True), "")
+        with progress(console, label, len(rows), "rows") as tracker:
+            for index, result in self.map(method, batches, attempts=self.config.runtime.max_attempts, **arguments):
+                if isinstance(result, Died):
+                    raise LRPError(f"a model worker died {result.attempts} times on one batch of {label}: {result.reason}")
+                results[index] = result
+                tracker.advance(len(batches[index]))
+        return results
+
+
+class LocalPool(Pool):
+    """The pool's calls in this process, without Ray: one worker, the driver itself (``runtime.executor:
+    local``, or ``auto`` for a scan of at most one shard with no cluster address). Nothing to start
+    but the model, so a small scan costs seconds; in exchange nothing is isolated: a row that kills
+    the process stops the command (its finished shards are kept, a rerun does the rest)."""
+
+    executor = "local"
+    read_tasks = 1
+
+    def __init__(self, config: ScanConfig) -> None:
+        self.config = config
+        self.worker = ModelWorker(config)
+
+    @property
+    def facts(self) -> PoolFacts:
+        cpus = os.cpu_count() or 1
+        gpus = torch.cuda.device_count()
+        return PoolFacts(
+            concurrency=1,
+            num_gpus=min(gpus, 1),
+            num_cpus=float(cpus),
+            threads=torch.get_num_threads(),
+            read_tasks=1,
+            resources={"CPU": float(cpus), **({"GPU": float(gpus)} if gpus else {})},
+            nodes=1,
+            deaths=0,
+            retries=0,
+            executor=self.executor,
+        )
+
+    def prepared(self, function: Callable[[Any, ScanConfig], Any], config: ScanConfig) -> Callable[[Any], Any]:
+        """``function(item, config)`` for each item, here, as it is needed."""
+        return lambda item: function(item, config)
+
+    def probe(self, pairs: bool) -> None:
+        self.worker.probe(pairs)
+
+    def describe(self) -> list[dict]:
+        return [self.worker.describe()]
+
+    def map(
+        self, method: str, items: Iterable, *, prepare: Callable[[Any], Any] | None = None, ahead: int = 1, attempts: int = 1, **arguments
+    ) -> Iterator[tuple[int, Any]]:
+        """As ``ModelPool.map``, one item after the other (``ahead`` and ``attempts`` have nothing to do here)."""
+        for index, item in enumerate(items):
+            yield index, getattr(self.worker, method)(prepare(item) if prepare else item, **arguments)
+
+    def close(self) -> None:
+        self.worker = None
+
+
+class ModelPool(Pool):
+    """The command's model workers for one model and attribution setting, as Ray actors."""
+
+    executor = "ray"
 
     def __init__(self, config: ScanConfig) -> None:
         self.config = config
@@ -78,7 +163,16 @@ class ModelPool:
             nodes=len({worker.node for worker in self.workers}),
             deaths=self.deaths,
             retries=self.retries,
+            executor=self.executor,
         )
+
+    def prepared(self, function: Callable[[Any, ScanConfig], Any], config: ScanConfig) -> Callable[[Any], Any]:
+        """``function(item, config)`` for each item as a Ray CPU task: its ObjectRef, for ``map``'s
+        ``prepare``. ``config`` is the step's (a pool serves every step of its model, whatever data)."""
+        import ray
+
+        task, shared = ray.remote(num_cpus=0.25)(function), ray.put(config)
+        return lambda item: task.remote(item, shared)
 
     @property
     def read_tasks(self) -> int:
@@ -180,27 +274,6 @@ class ModelPool:
                     continue
                 result = Died(tries[index], death_reason(died), argument)
             yield index, result
-
-    def call(self, method: str, item: Any, *, attempts: int = 1, **arguments) -> Any:
-        """One call of ``ModelWorker.<method>(item, **arguments)`` (``Died`` if its worker died ``attempts`` times)."""
-        [(_, result)] = list(self.map(method, [item], attempts=attempts, **arguments))
-        return result
-
-    def map_batches(
-        self, method: str, rows: list[dict], rows_per_batch: int, step: tuple[Console, str] | None = None, **arguments
-    ) -> list:
-        """``rows`` in batches through ``ModelWorker.<method>``; one result per batch, in order.
-        ``step`` is where to show progress and what to call it."""
-        batches = [rows[start : start + rows_per_batch] for start in range(0, len(rows), rows_per_batch)]
-        results: list = [None] * len(batches)
-        console, label = step or (Console(quiet=True), "")
-        with progress(console, label, len(rows), "rows") as tracker:
-            for index, result in self.map(method, batches, attempts=self.config.runtime.max_attempts, **arguments):
-                if isinstance(result, Died):
-                    raise LRPError(f"a model worker died {result.attempts} times on one batch of {label}: {result.reason}")
-                results[index] = result
-                tracker.advance(len(batches[index]))
-        return results
 
     def close(self) -> None:
         import ray

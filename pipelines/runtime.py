@@ -28,9 +28,9 @@ from rich.console import Console
 
 from lrp_audit.lrp.console import console as make_console
 
-from .cluster import start_ray
+from .cluster import ray_address, start_ray
 from .config import ScanConfig
-from .pool import ModelPool
+from .pool import LocalPool, ModelPool, Pool
 
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -46,6 +46,16 @@ class Interrupted(Exception):
     @property
     def exit_code(self) -> int:
         return 128 + self.signum  # what a shell reports for a process ended by the signal: 130, 143
+
+
+def in_process(config: ScanConfig, rows: int | None) -> bool:
+    """Whether the model runs in this process (``LocalPool``) rather than on Ray workers: as
+    ``runtime.executor`` says, and for ``auto`` when no cluster address is set and the step has at
+    most one shard's rows (``runtime.shard_rows``) to explain, where starting Ray and a worker process
+    would cost more than the work."""
+    if config.runtime.executor != "auto":
+        return config.runtime.executor == "local"
+    return ray_address(config) is None and (rows or 0) <= config.runtime.shard_rows
 
 
 class Runtime:
@@ -78,18 +88,22 @@ class Runtime:
             self._received.append(signum)
             raise Interrupted(signum)
 
-    def pool(self, config: ScanConfig) -> ModelPool:
+    def pool(self, config: ScanConfig, rows: int | None = None) -> Pool:
         """The pool for ``config``'s model and attribution settings, started (with Ray, if none is
         attached) on first use and shared by every later step that asks for the same (with the same
-        ``runtime.num_workers`` and ``cpus_per_worker``); another model's pool is stopped first."""
+        ``runtime.num_workers`` and ``cpus_per_worker``); another model's pool is stopped first.
+        ``rows``: how many rows the step has to explain, for ``runtime.executor: auto`` (``in_process``)."""
         shape = {"runtime": {"num_workers", "cpus_per_worker"}}  # the pool's own size, not the scan's other settings
         key = json.dumps(config.model_dump(include={"model": True, "attribution": True, **shape}), sort_keys=True, default=str)
         if self._pool is None or self._pool[0] != key:
             self.stop_pool()
-            if start_ray(config):
-                self.started_ray = True
-                self._rearm()
-            self._pool = key, ModelPool(config)
+            if in_process(config, rows):
+                self._pool = key, LocalPool(config)
+            else:
+                if start_ray(config):
+                    self.started_ray = True
+                    self._rearm()
+                self._pool = key, ModelPool(config)
         return self._pool[1]
 
     def stop_pool(self) -> None:

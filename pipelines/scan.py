@@ -34,7 +34,7 @@ from . import sources
 from .cluster import check_address
 from .compaction import compact, planned_parts
 from .config import ConfigError, ScanConfig
-from .pool import Died, ModelPool
+from .pool import Died, ModelPool, Pool
 from .reading import tokenize
 from .runtime import Interrupted, Runtime
 from .worker import model_failure
@@ -184,7 +184,7 @@ def _existing_manifest(run_dir: Path, identity: str) -> Manifest | None:
     return manifest
 
 
-def check_model(pool: ModelPool, config: ScanConfig) -> None:
+def check_model(pool: Pool, config: ScanConfig) -> None:
     """One worker of the pool explains a probe text as it will explain the rows, so that a model the
     rules cannot reach (an unsupported architecture, a failed self-check) or a target it lacks stops
     the scan before any row is read, with the message naming the module. The driver never loads
@@ -227,8 +227,8 @@ def run_scan(config: ScanConfig, runtime: Runtime | None = None) -> ScanResult:
         )
     pool = None
     if pending:
-        check_address(config)
-        pool = runtime.pool(config)
+        check_address(config)  # also where a pool of the same model is running already
+        pool = runtime.pool(config, rows=sum(shard.num_rows for shard in pending))
         check_model(pool, config)
     with run_lock(run_dir):
         manifest = _run(config, located, previous, pending, pool, console)
@@ -245,7 +245,7 @@ def _run(
     located: Located,
     previous: Manifest | None,
     pending: list,
-    pool: ModelPool | None,
+    pool: Pool | None,
     console: Console,
 ) -> Manifest:
     """Do the pending shards on ``pool`` and count every shard; the manifest says running, then
@@ -329,19 +329,15 @@ def run_lock(run_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _execute(config: ScanConfig, pending: list, run_dir: Path, pool: ModelPool, console: Console) -> list[Worker]:
+def _execute(config: ScanConfig, pending: list, run_dir: Path, pool: Pool, console: Console) -> list[Worker]:
     """Runs the pending shards: CPU tasks read and tokenise them, the pool's workers explain them and
     write their files. A shard whose worker died ``runtime.max_attempts`` times has its killing rows
     found and written as errors (``_isolate``). Returns the model workers that did them."""
-    import ray
-
-    read = ray.remote(num_cpus=0.25)(tokenize)
-    shared = ray.put(config)
     attempts = config.runtime.max_attempts
     shards = pool.map(
         "attribute",
         pending,
-        prepare=lambda shard: read.remote(shard, shared),
+        prepare=pool.prepared(tokenize, config),
         ahead=pool.read_tasks,
         attempts=attempts,
         run_dir=str(run_dir),

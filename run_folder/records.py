@@ -108,6 +108,7 @@ class PoolFacts(Record):
     nodes: Annotated[int | None, LEFT_OUT] = None  # nodes holding workers
     deaths: Annotated[int | None, LEFT_OUT] = None  # worker processes that died under a call
     retries: Annotated[int | None, LEFT_OUT] = None  # calls given again after their worker died
+    executor: Annotated[str | None, LEFT_OUT] = None  # ray (model workers as Ray actors) or local (in the driver)
 
 
 class DatasetFacts(Record):

@@ -23,7 +23,7 @@ from lrp_audit.pipelines.rerun import ray_predictor
 from lrp_audit.pipelines.scan import locate, run_scan
 
 
-def scan_config(root, kind: str, model: Path | None = None) -> str:
+def scan_config(root, kind: str, model: Path | None = None, executor: str = "auto") -> str:
     """Write the ``kind`` model's (leak or fair: trained here unless given) held-out data and a scan config."""
     if model is None:
         model = leak.train(*leak.sentences(800, kind == "leak", seed=1), root / f"model-{kind}")
@@ -31,7 +31,7 @@ def scan_config(root, kind: str, model: Path | None = None) -> str:
     config = {
         "model": {"name": str(model)},
         "dataset": {"name": str(data), "label_column": "label"},
-        "runtime": {"output_dir": str(root / "runs"), "run_id": kind},
+        "runtime": {"output_dir": str(root / "runs"), "run_id": kind, "executor": executor},
         "evaluation": {"sample": 20},
     }
     path = root / f"{kind}.yaml"
@@ -51,7 +51,7 @@ class Leaking:
 @pytest.fixture(scope="module")
 def leaking(runtime, leak_model, tmp_path_factory):
     """The leaking model's scan through the command line, which audits and evaluates at its end."""
-    config = scan_config(tmp_path_factory.mktemp("leak"), "leak", leak_model)
+    config = scan_config(tmp_path_factory.mktemp("leak"), "leak", leak_model, executor="ray")  # its pool of workers
     runtime.stop_pool()  # the command starts its own, as from a shell
     loads, started = [], []
     load, start = PreTrainedModel.from_pretrained.__func__, pool_module._start

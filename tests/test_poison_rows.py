@@ -28,7 +28,7 @@ def scan(runtime, tmp_path, **runtime_section):
     tree = {
         "model": {"name": str(tmp_path / "model"), "trust_remote_code": True},
         "dataset": {"name": str(tmp_path / "data.parquet")},
-        "runtime": {"output_dir": str(tmp_path / "runs"), "shard_rows": 4, **runtime_section},
+        "runtime": {"output_dir": str(tmp_path / "runs"), "shard_rows": 4, "executor": "ray", **runtime_section},
     }
     (tmp_path / "scan.yaml").write_text(yaml.safe_dump(tree))
     return run_scan(load_config(tmp_path / "scan.yaml"), runtime)

@@ -344,7 +344,7 @@ def _model_worker_pids() -> list[int]:
 
 
 def test_a_killed_model_worker_is_replaced_and_its_shard_redone(runtime, tmp_path, model_dir, data_file, rows):
-    config = load_config(write_config(tmp_path, model_dir, data_file, runtime={"shard_rows": 4}))
+    config = load_config(write_config(tmp_path, model_dir, data_file, runtime={"shard_rows": 4, "executor": "ray"}))
     examples_dir = locate(config).run_dir / "examples"
     killed = []
 

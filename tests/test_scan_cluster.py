@@ -41,7 +41,7 @@ def config(tmp_path, inputs, run_id: str, model: str = "model", **runtime):
     tree = {
         "model": {"name": str(inputs / model), "trust_remote_code": model == "troubled"},
         "dataset": {"name": str(inputs / "data.parquet")},
-        "runtime": {"output_dir": str(tmp_path), "run_id": run_id, "shard_rows": 4, **runtime},
+        "runtime": {"output_dir": str(tmp_path), "run_id": run_id, "shard_rows": 4, "executor": "ray", **runtime},
     }
     (tmp_path / f"{run_id}.yaml").write_text(yaml.safe_dump(tree))
     return load_config(tmp_path / f"{run_id}.yaml")
