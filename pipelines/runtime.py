@@ -48,14 +48,17 @@ class Interrupted(Exception):
         return 128 + self.signum  # what a shell reports for a process ended by the signal: 130, 143
 
 
-def in_process(config: ScanConfig, rows: int | None) -> bool:
+def in_process(config: ScanConfig, rows: int | None) -> bool | None:
     """Whether the model runs in this process (``LocalPool``) rather than on Ray workers: as
     ``runtime.executor`` says, and for ``auto`` when no cluster address is set and the step has at
     most one shard's rows (``runtime.shard_rows``) to explain, where starting Ray and a worker process
-    would cost more than the work."""
+    would cost more than the work. None where either will do: ``auto`` for a step that does not say
+    how many rows (the audit's reruns after a scan reuse the scan's pool, whichever it is)."""
     if config.runtime.executor != "auto":
         return config.runtime.executor == "local"
-    return ray_address(config) is None and (rows or 0) <= config.runtime.shard_rows
+    if ray_address(config) is not None:
+        return False
+    return None if rows is None else rows <= config.runtime.shard_rows
 
 
 class Runtime:
@@ -95,9 +98,10 @@ class Runtime:
         ``rows``: how many rows the step has to explain, for ``runtime.executor: auto`` (``in_process``)."""
         shape = {"runtime": {"num_workers", "cpus_per_worker"}}  # the pool's own size, not the scan's other settings
         key = json.dumps(config.model_dump(include={"model": True, "attribution": True, **shape}), sort_keys=True, default=str)
-        if self._pool is None or self._pool[0] != key:
+        local = in_process(config, rows)
+        if self._pool is None or self._pool[0] != key or local not in (None, isinstance(self._pool[1], LocalPool)):
             self.stop_pool()
-            if in_process(config, rows):
+            if local is not False:
                 self._pool = key, LocalPool(config)
             else:
                 if start_ray(config):

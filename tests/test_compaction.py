@@ -247,7 +247,8 @@ def scan_config(tmp_path: Path, model_dir: str, run_id: str, part_rows: int | No
     tree = {
         "model": {"name": model_dir},
         "dataset": {"name": str(data), "id_column": "uid"},
-        "runtime": {"output_dir": str(tmp_path / "runs"), "run_id": run_id, "shard_rows": 2, "part_rows": part_rows},
+        # In this process: compaction reads the shard files, whoever wrote them.
+        "runtime": {"output_dir": str(tmp_path / "runs"), "run_id": run_id, "shard_rows": 2, "part_rows": part_rows, "executor": "local"},
         "audit": {"enabled": False},
     }
     path = tmp_path / f"{run_id}.yaml"

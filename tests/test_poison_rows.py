@@ -18,7 +18,7 @@ from lrp_audit.run_folder import SCHEMAS
 pytestmark = pytest.mark.slow
 
 TEXTS = [f"Applicant {number} has five years of experience." for number in range(12)]
-POISONED = 6  # in the second shard of four rows, third of its rows
+POISONED = 6  # in the fourth shard of two rows, the first of them
 TEXTS[POISONED] = f"Applicant six wrote the word {troubled.POISON} in the letter."
 
 
@@ -28,7 +28,7 @@ def scan(runtime, tmp_path, **runtime_section):
     tree = {
         "model": {"name": str(tmp_path / "model"), "trust_remote_code": True},
         "dataset": {"name": str(tmp_path / "data.parquet")},
-        "runtime": {"output_dir": str(tmp_path / "runs"), "shard_rows": 4, "executor": "ray", **runtime_section},
+        "runtime": {"output_dir": str(tmp_path / "runs"), "shard_rows": 2, "executor": "ray", **runtime_section},
     }
     (tmp_path / "scan.yaml").write_text(yaml.safe_dump(tree))
     return run_scan(load_config(tmp_path / "scan.yaml"), runtime)
@@ -43,6 +43,6 @@ def test_a_row_that_kills_its_worker_is_an_error_after_the_bounded_attempts_and_
     assert sorted(examples["example_id"].to_pylist(), key=int) == [str(row) for row in range(12) if row != POISONED]
     assert (result.status, result.examples, result.errors) == ("complete", 11, 1)
     pool = json.loads((result.run_dir / "manifest.json").read_text())["ray"]
-    # The shard twice, its half with the row once, the row alone twice: at least five deaths and two
-    # retries (a shard waiting behind the poisoned one is counted too if Ray happened to start it first).
-    assert pool["deaths"] >= 5 and pool["retries"] >= 2
+    # The shard twice, then the row alone twice: at least four deaths and two retries (a shard waiting
+    # behind the poisoned one is counted too if Ray happened to start it first).
+    assert pool["deaths"] >= 4 and pool["retries"] >= 2

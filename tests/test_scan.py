@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -63,7 +64,9 @@ def read(run_dir: Path, table: str) -> pa.Table:
 
 
 def test_tables_follow_the_output_contract(runtime, tmp_path, model_dir, data_file):
-    result = run_scan(load_config(write_config(tmp_path, model_dir, data_file, runtime={"part_rows": None})), runtime)
+    # In this process: tests/test_scan_cluster.py holds Ray's scans to the same tables.
+    config = write_config(tmp_path, model_dir, data_file, runtime={"part_rows": None, "executor": "local"})
+    result = run_scan(load_config(config), runtime)
     for name, schema in SCHEMAS.items():
         files = sorted((result.run_dir / name).glob("*.parquet"))
         assert len(files) == 7  # row groups of 20, 20 and 8 rows, cut into shards of at most 8, not compacted
@@ -132,7 +135,7 @@ def test_a_bias_free_model_of_a_newer_family_scans_exactly_as_the_python_api_exp
 
 
 def test_a_complete_run_is_not_redone(runtime, tmp_path, model_dir, data_file):
-    config = load_config(write_config(tmp_path, model_dir, data_file))
+    config = load_config(write_config(tmp_path, model_dir, data_file, runtime={"executor": "local"}))
     first = run_scan(config, runtime)
     stamps = {p: p.stat().st_mtime_ns for p in first.run_dir.rglob("*.parquet")}
     again = run_scan(config, runtime)
@@ -241,8 +244,11 @@ def _kill_mid_scan(config: Path, examples_dir: Path) -> int:
         time.sleep(0.1)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    # The killed driver's actors live in this test's Ray until Ray reaps them, and may still finish
-    # a shard: count only once they are gone.
+    # The killed driver's workers live in this test's Ray until Ray reaps them, and may still finish
+    # a shard: they are killed too (as Ray would), and the shards counted once they are gone.
+    for pid in set(_model_worker_pids()) - session_workers:
+        with contextlib.suppress(ProcessLookupError):  # gone already
+            os.kill(pid, signal.SIGKILL)
     while set(_model_worker_pids()) - session_workers and time.monotonic() < deadline:
         time.sleep(0.1)
     return len(list(examples_dir.glob("*.parquet")))
@@ -353,6 +359,7 @@ def test_a_killed_model_worker_is_replaced_and_its_shard_redone(runtime, tmp_pat
         while not list(examples_dir.glob("*.parquet")) and time.monotonic() < deadline:
             time.sleep(0.05)
         for worker in runtime.pool(config).describe():  # this scan's, not other drivers'
+            assert worker["pid"] != os.getpid(), "the scan's model ran in this process, not on a Ray worker"
             os.kill(worker["pid"], signal.SIGKILL)
             killed.append(worker["pid"])
 

@@ -41,7 +41,7 @@ def config(tmp_path, inputs, run_id: str, model: str = "model", **runtime):
     tree = {
         "model": {"name": str(inputs / model), "trust_remote_code": model == "troubled"},
         "dataset": {"name": str(inputs / "data.parquet")},
-        "runtime": {"output_dir": str(tmp_path), "run_id": run_id, "shard_rows": 4, "executor": "ray", **runtime},
+        "runtime": {"output_dir": str(tmp_path), "run_id": run_id, "shard_rows": 4, "executor": "ray"} | runtime,
     }
     (tmp_path / f"{run_id}.yaml").write_text(yaml.safe_dump(tree))
     return load_config(tmp_path / f"{run_id}.yaml")
@@ -79,12 +79,11 @@ def test_with_gpus_the_pool_has_one_worker_per_gpu_each_seeing_only_its_own(own_
 
 
 @pytest.fixture(scope="module")
-def one_node(runtime, tmp_path_factory, inputs):
-    """The reference: the same data scanned on the session's one-node Ray (which is then stopped, for
-    the tests' own layouts). tests/troubled.py's model has the same weights: the same rows."""
-    result = scan(tmp_path_factory.mktemp("one-node"), inputs, "one-node", runtime=runtime)
-    runtime.close()
-    return result
+def one_node(tmp_path_factory, inputs):
+    """The reference: the same data scanned in this process (``executor: local``), so that every
+    layout below is also held to the in-process scan's tables. tests/troubled.py's model has the
+    same weights: the same rows."""
+    return scan(tmp_path_factory.mktemp("one-node"), inputs, "one-node", executor="local")
 
 
 def test_a_cpu_scan_puts_workers_on_every_node_each_with_its_nodes_threads(one_node, own_ray, tmp_path, inputs):
