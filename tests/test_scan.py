@@ -50,7 +50,9 @@ def write_config(tmp_path: Path, model_dir: Path, data: Path, **sections) -> Pat
     tree = {
         "model": {"name": str(model_dir)},
         "dataset": {"name": str(data), "label_column": "label", "id_column": "uid"},
-        "runtime": {"output_dir": str(tmp_path / "runs"), "shard_rows": 8},
+        # In this process unless a test asks for Ray: the run folder's contract is the same either way
+        # (tests/test_scan_cluster.py holds Ray's tables equal to the in-process scan's).
+        "runtime": {"output_dir": str(tmp_path / "runs"), "shard_rows": 8, "executor": "local"},
     }
     for section, values in sections.items():
         tree.setdefault(section, {}).update(values)
@@ -135,7 +137,7 @@ def test_a_bias_free_model_of_a_newer_family_scans_exactly_as_the_python_api_exp
 
 
 def test_a_complete_run_is_not_redone(runtime, tmp_path, model_dir, data_file):
-    config = load_config(write_config(tmp_path, model_dir, data_file, runtime={"executor": "local"}))
+    config = load_config(write_config(tmp_path, model_dir, data_file))
     first = run_scan(config, runtime)
     stamps = {p: p.stat().st_mtime_ns for p in first.run_dir.rglob("*.parquet")}
     again = run_scan(config, runtime)
@@ -272,12 +274,13 @@ def test_a_killed_scan_of_a_served_dataset_resumes_to_the_result_of_a_local_scan
     (tmp_path / "remote").mkdir()
     shutil.copy(data_file, tmp_path / "remote" / "data.parquet")
     with served(tmp_path / "remote") as (url, _):  # a stand-in for the hub: read in place by range requests
-        killed = write_config(tmp_path, model_dir, f"{url}/data.parquet", runtime={"run_id": "resumed", "shard_rows": 4})
+        killed = write_config(tmp_path, model_dir, f"{url}/data.parquet", runtime={"run_id": "resumed", "shard_rows": 4, "executor": "ray"})
+        runtime.pool(load_config(killed)).describe()  # the session's Ray, which the killed driver joins, and the rerun's pool, up
         finished_before = _kill_mid_scan(killed, tmp_path / "runs" / "resumed" / "examples")
         assert 2 <= finished_before < 12, "the driver should have been killed mid-scan (12 shards)"
         resumed = run_scan(load_config(killed), runtime)
     assert resumed.shards_done_now == 12 - finished_before
-    fresh = run_scan(load_config(write_config(tmp_path, model_dir, data_file, runtime={"run_id": "fresh", "shard_rows": 4})), runtime)
+    fresh = run_scan(load_config(write_config(tmp_path, model_dir, data_file, runtime={"run_id": "fresh", "shard_rows": 4, "executor": "ray"})), runtime)
     _same_tables(resumed.run_dir, fresh.run_dir)
 
 
@@ -285,7 +288,8 @@ def test_a_killed_scan_of_a_served_dataset_resumes_to_the_result_of_a_local_scan
 def test_sigterm_closes_the_scan_cleanly_and_a_rerun_finishes_it(runtime, tmp_path, model_dir, data_file):
     import ray
 
-    config = write_config(tmp_path, model_dir, data_file, runtime={"run_id": "stopped", "shard_rows": 4})
+    config = write_config(tmp_path, model_dir, data_file, runtime={"run_id": "stopped", "shard_rows": 4, "executor": "ray"})
+    runtime.pool(load_config(config)).describe()  # the session's Ray, which the stopped driver joins, and the rerun's pool, up
     environment = {**os.environ, "RAY_ADDRESS": ray.get_runtime_context().gcs_address}
     session_workers = set(_model_worker_pids())  # the session runtime's, which stay
     process = subprocess.Popen(
