@@ -82,11 +82,16 @@ class Placement:
     num_cpus: float = 0.5  # what each worker reserves: the read tasks need the rest of the node
 
 
-def alive_nodes() -> set[str]:
-    """The ids of the cluster's nodes that are alive now."""
+def _alive() -> list[dict]:
+    """Ray's records of the cluster's nodes that are alive now, in the order of their ids."""
     import ray
 
-    return {node["NodeID"] for node in ray.nodes() if node["Alive"]}
+    return sorted((node for node in ray.nodes() if node["Alive"]), key=lambda node: node["NodeID"])
+
+
+def alive_nodes() -> set[str]:
+    """The ids of the cluster's nodes that are alive now."""
+    return {node["NodeID"] for node in _alive()}
 
 
 def placements(runtime: RuntimeSection) -> list[Placement]:
@@ -95,9 +100,7 @@ def placements(runtime: RuntimeSection) -> list[Placement]:
     each with that many threads. ``runtime.num_workers`` caps the total: the first nodes keep theirs,
     and without ``cpus_per_worker`` the workers are spread over the CPU nodes, sharing each node's
     cores."""
-    import ray
-
-    nodes = sorted((node for node in ray.nodes() if node["Alive"]), key=lambda node: node["NodeID"])
+    nodes = _alive()
     gpu_nodes = [(node["NodeID"], int(node["Resources"].get("GPU", 0))) for node in nodes]
     gpu_nodes = [(node, gpus) for node, gpus in gpu_nodes if gpus]
     if gpu_nodes:

@@ -13,8 +13,8 @@ Ray shut down) instead of dying mid-call in Ray's native crash handler. Ray is s
 to) only when a step first needs model work, so a command with none starts no Ray; steps that ask
 for the same model and attribution settings share one pool, and a step for another model stops the
 previous model's workers first (they hold a node's cores or a whole GPU each: two pools would wait
-on each other). Leaving the block stops the pool, and Ray if this runtime started it. Nothing of it lives at module level: two runtimes (a notebook's, a test's) are
-two independent things.
+on each other). Leaving the block stops the pool, and Ray if this runtime started it. Nothing of it
+lives at module level: two runtimes (a notebook's, a test's) are two independent things.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class Runtime:
 
     def __init__(self, console: Console | None = None, *, signals: bool = True) -> None:
         self.console = console or make_console(stderr=True)
-        self._pool: tuple[str, ModelPool] | None = None  # the model and attribution settings it serves, and the pool
+        self._pool: tuple[str, Pool] | None = None  # the model and attribution settings it serves, and the pool
         self.started_ray = False
         self.signals = signals  # False: leave SIGTERM and SIGINT to the host (a test runner, a notebook's own)
         self._received: list[int] = []

@@ -187,8 +187,8 @@ def _existing_manifest(run_dir: Path, identity: str) -> Manifest | None:
 def check_model(pool: Pool, config: ScanConfig) -> None:
     """One worker of the pool explains a probe text as it will explain the rows, so that a model the
     rules cannot reach (an unsupported architecture, a failed self-check) or a target it lacks stops
-    the scan before any row is read, with the message naming the module. The driver never loads
-    the model: it may have no GPU, or too little memory for it."""
+    the scan before any row is read, with the message naming the module. On Ray the driver never
+    loads the model: it may have no GPU, or too little memory for it."""
     try:
         pool.probe(pairs=config.dataset.text_pair_column is not None)
     except TargetError as error:
@@ -344,16 +344,18 @@ def _execute(config: ScanConfig, pending: list, run_dir: Path, pool: Pool, conso
     )
     workers, killing = {}, []
     with progress(console, "scanning", sum(shard.num_rows for shard in pending), "rows") as tracker:
+
+        def record(done: dict) -> None:
+            workers[done["node"], done["pid"]] = Worker(**{field: done[field] for field in Worker.model_fields})
+            tracker.advance(done["input_rows"])
+
         for index, done in shards:
             if isinstance(done, Died):  # looked at once the other shards are done, so they are not held up
                 killing.append((pending[index], done))
-                continue
-            workers[done["node"], done["pid"]] = Worker(**{field: done[field] for field in Worker.model_fields})
-            tracker.advance(done["input_rows"])
+            else:
+                record(done)
         for shard, died in killing:
-            done = _isolate(pool, shard, died, run_dir, attempts, console)
-            workers[done["node"], done["pid"]] = Worker(**{field: done[field] for field in Worker.model_fields})
-            tracker.advance(done["input_rows"])
+            record(_isolate(pool, shard, died, run_dir, attempts, console))
     return [workers[key] for key in sorted(workers, key=str)]
 
 

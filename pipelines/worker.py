@@ -1,6 +1,7 @@
 """The model worker: one process that loads the run's model once and does every kind of model work.
 
-A command's pool (``pool.py``) holds these as Ray actors, one per GPU. The same worker explains the
+A command's pool (``pool.py``) holds these as Ray actors on every node, or one in the driver's own
+process (``LocalPool``). The same worker explains the
 scan's shards and writes their files (``attribute``), scores the audit's counterfactual texts
 (``rerun``) and draws the perturbation curves of the faithfulness check (``evaluate``), so a job
 loads its model once per worker, not once per step. ``probe`` explains one text as the scan will,
@@ -113,7 +114,7 @@ class ModelWorker:
         self._check()
         killed = killed or {}
         alive = [row for row in range(len(shard.records)) if row not in killed]
-        explained, errors = self._explain([shard.records[row] for row in alive], [shard.ids[row] for row in alive])
+        explained, errors = self._explain_rows(shard, alive)
         explanations = [None] * len(shard.records)
         for row, explanation in zip(alive, explained):
             explanations[row] = explanation
@@ -144,8 +145,12 @@ class ModelWorker:
         """Explain some of a shard's records and keep nothing: whether they kill this process
         (``scan`` looks for the rows that do). Returns how many were explained."""
         self._check()
-        self._explain([shard.records[row] for row in rows], [shard.ids[row] for row in rows])
+        self._explain_rows(shard, rows)
         return len(rows)
+
+    def _explain_rows(self, shard: Tokenized, rows: list[int]):
+        """``_explain`` of the shard's records at ``rows`` (indices), with their ids."""
+        return self._explain([shard.records[row] for row in rows], [shard.ids[row] for row in rows])
 
     def rerun(self, rows: list[dict]) -> dict:
         """Score texts (counterfactual swaps) for the scan's explained quantity: the target's
