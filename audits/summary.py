@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.console import Console
 from rich.table import Table
 
@@ -10,12 +12,16 @@ from lrp_audit.run_folder.records import AuditReport, FaithfulnessReport, Interv
 from .compare import Comparison
 
 
-def _interval(value: dict | None) -> str:
+def lift_text(lift: Interval | None) -> str:
     """A lift and its interval: two decimals, one from 10 up."""
-    if value is None:
+    if lift is None:
         return "-"
-    lift = Interval.model_validate(value)
     return lift.text(".2f" if lift.estimate is None or abs(lift.estimate) < 10 else ".1f")
+
+
+def swap_text(row: "GroupRow") -> str:
+    """The target probability's mean change under the swap, and under the control swap in brackets."""
+    return "-" if row.swap_change is None else f"{row.swap_change:+.2f} ({row.control_change:+.2f})"
 
 
 def _number(value: float | None, form: str = ".2f") -> str:
@@ -98,31 +104,75 @@ def _outcome_record(gaps: OutcomeGaps) -> dict:
     } | ({"reason": gaps.reason} if gaps.reason else {})
 
 
-def audit_record(report: AuditReport) -> dict:
-    """The audit's summary as plain data (``--format json``): one entry per group, the flags and
-    what kept the unconfirmed candidates from being flagged; the whole report is ``audit.json``."""
+@dataclass(frozen=True)
+class GroupRow:
+    """One lexicon group of an audit as every summary shows it (the terminal's table, ``--format
+    json``, a notebook): its reliance, its swap where one was measured, and its verdict."""
+
+    axis: str
+    group: str
+    examples: int
+    tested: bool
+    share: float | None
+    lift: Interval | None
+    q_value: float | None
+    swap_change: float | None
+    control_change: float | None
+    verdict: str  # flag, unconfirmed, clear (tested, not a candidate) or untested (too few examples)
+
+    @property
+    def name(self) -> str:
+        return f"{self.axis}/{self.group}"
+
+
+VERDICT_ORDER = ("flag", "unconfirmed", "clear", "untested")
+
+
+def group_rows(report: AuditReport) -> list[GroupRow]:
+    """The audit's groups in the order of its tests, each with its verdict."""
     verdicts = {(f.axis, f.group): "flag" for f in report.flags}
     verdicts |= {(f.axis, f.group): "unconfirmed" for f in report.unconfirmed}
     findings = report.flags + report.unconfirmed
     swaps = {(f.axis, f.group): f.counterfactual for f in findings if f.counterfactual.measured}
-    groups = []
+    rows = []
     for test in (test for test in report.tests if test.level == "group"):
         key = (test.axis, test.group)
         check = swaps.get(key)
-        groups.append(
-            {
-                "axis": test.axis,
-                "group": test.group,
-                "examples": test.examples,
-                "tested": test.tested,
-                "share": test.share,
-                "lift": None if test.lift_control is None else test.lift_control.model_dump(),
-                "q_value": test.q_value,
-                "swap_change": check.swap.mean_probability_change if check else None,
-                "control_change": check.control.mean_probability_change if check else None,
-                "verdict": verdicts.get(key, "clear" if test.tested else "untested"),
-            }
+        rows.append(
+            GroupRow(
+                axis=test.axis,
+                group=test.group,
+                examples=test.examples,
+                tested=test.tested,
+                share=test.share,
+                lift=test.lift_control,
+                q_value=test.q_value,
+                swap_change=check.swap.mean_probability_change if check else None,
+                control_change=check.control.mean_probability_change if check else None,
+                verdict=verdicts.get(key, "clear" if test.tested else "untested"),
+            )
         )
+    return rows
+
+
+def audit_record(report: AuditReport) -> dict:
+    """The audit's summary as plain data (``--format json``): one entry per group, the flags and
+    what kept the unconfirmed candidates from being flagged; the whole report is ``audit.json``."""
+    groups = [
+        {
+            "axis": row.axis,
+            "group": row.group,
+            "examples": row.examples,
+            "tested": row.tested,
+            "share": row.share,
+            "lift": _plain(row.lift),
+            "q_value": row.q_value,
+            "swap_change": row.swap_change,
+            "control_change": row.control_change,
+            "verdict": row.verdict,
+        }
+        for row in group_rows(report)
+    ]
     coverage = report.coverage
     record = {
         "run_id": report.run_id,
@@ -152,27 +202,26 @@ def audit_record(report: AuditReport) -> dict:
 
 
 def print_summary(report: AuditReport, console: Console) -> None:
-    record = audit_record(report)
-    level = round(100 * record["confidence"])
+    level = round(100 * report.settings["confidence"])
+    flags = [f"{f.axis}/{f.group}" for f in report.flags]
     console.print(
-        f"[bold]Audit of {record['run_id']}[/] ({record['method'] or 'unknown method'}): "
-        f"{record['examples']} examples, {record['examples_with_any_term']} contain a lexicon term",
+        f"[bold]Audit of {report.run_id}[/] ({report.method or 'unknown method'}): "
+        f"{report.coverage.examples} examples, {report.coverage.examples_with_any_term} contain a lexicon term",
         highlight=False,
     )
     table = Table(show_edge=False, header_style="bold", box=None, pad_edge=False, padding=(0, 1))
     for column in ("group", "n", "share", f"lift ({level}% CI)", "q", "swap (ctrl)", "verdict"):
         table.add_column(column, justify="left" if column in ("group", "verdict") else "right", no_wrap=True)
-    groups = record["groups"]
-    for group in groups:
-        swap = "-" if group["swap_change"] is None else f"{group['swap_change']:+.2f} ({group['control_change']:+.2f})"
+    groups = group_rows(report)
+    for row in groups:
         table.add_row(
-            f"{group['axis']}/{group['group']}",
-            str(group["examples"]),
-            _number(group["share"]),
-            _interval(group["lift"]) if group["tested"] else "too few",
-            _number(group["q_value"], ".1g"),
-            swap,
-            VERDICT_STYLE[group["verdict"]],
+            row.name,
+            str(row.examples),
+            _number(row.share),
+            lift_text(row.lift) if row.tested else "too few",
+            _number(row.q_value, ".1g"),
+            swap_text(row),
+            VERDICT_STYLE[row.verdict],
         )
     if groups:
         console.print(table)
@@ -184,21 +233,23 @@ def print_summary(report: AuditReport, console: Console) -> None:
         )
     else:
         console.print("No lexicon term occurs in this run: nothing to test (see coverage in audit.json).")
-    for entry in record["unconfirmed"]:
-        console.print(f"[yellow]unconfirmed[/] {entry['group']}: {entry['reason']}", highlight=False)
+    for finding in report.unconfirmed:
+        console.print(
+            f"[yellow]unconfirmed[/] {finding.axis}/{finding.group}: {finding.counterfactual.reason}", highlight=False
+        )
     if has_sensitive(report):
         _print_outcomes(report, console)
         _print_proxies(report, console)
     if report.proxies:
-        names = ", ".join(record["flags"] + [f"proxy {proxy_name(proxy)}" for proxy in report.proxies])
+        names = ", ".join(flags + [f"proxy {proxy_name(proxy)}" for proxy in report.proxies])
         console.print(
             f"[bold red]flagged ({report.findings} finding{'' if report.findings == 1 else 's'}):[/] {names}: "
             "the model relies on these words; "
             "swapping or replacing them moves its predictions.",
             highlight=False,
         )
-    elif record["flags"]:
-        names = ", ".join(record["flags"])
+    elif flags:
+        names = ", ".join(flags)
         console.print(
             f"[bold red]flagged:[/] {names}: the model relies on these words; swapping them moves its predictions."
         )
@@ -263,7 +314,7 @@ def _print_proxies(report: AuditReport, console: Console) -> None:
             f"{association.odds_ratio:.1f}",
             f"{association.group_rate:.2f} ({association.base_rate:.2f})",
             _number(association.q_value, ".1g"),
-            _interval(_plain(proxy.statistics.lift_control)),
+            lift_text(proxy.statistics.lift_control),
             _number(proxy.statistics.q_value, ".1g"),
             "-" if check.excess_change is None else check.excess_change.text("+.2f"),
             _number(check.q_value, ".1g"),

@@ -3,7 +3,9 @@ or a pipe, and progress that a log can follow.
 
 On a terminal, rich wraps to the window and draws live progress bars. Anywhere else (``>> log``,
 ``| tee``, a scheduler, CI) lines are written whole, so a path, a command or a run id can be copied
-back out of the log, and progress is a plain line now and then instead of a bar nobody sees.
+back out of the log, and progress is a plain line now and then instead of a bar nobody sees. A
+notebook gets the same lines in its cell's output stream (rich would otherwise send every line as a
+display of its own).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ def console(stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     if _is_terminal(stream):
         return Console(stderr=stderr)
-    return Console(stderr=stderr, width=LOG_WIDTH, soft_wrap=True)
+    return Console(stderr=stderr, width=LOG_WIDTH, soft_wrap=True, force_jupyter=False)  # a notebook: its stream, as a log
 
 
 def _is_terminal(stream) -> bool:

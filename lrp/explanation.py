@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 
-@dataclass
+@dataclass(repr=False)  # its arrays and token lists would fill a screen: a one-line summary instead
 class Explanation:
     """Relevance of every token of one text for one explained quantity.
 
@@ -66,6 +66,20 @@ class Explanation:
         self.explained = self.target_logit - (self.contrast_logit or 0.0)
         self.relevance_sum = float(self.relevance.astype(np.float64).sum())
         self.conservation_gap = self.explained - self.relevance_sum
+
+    def __repr__(self) -> str:
+        text = self.text if len(self.text) <= 60 else self.text[:59] + "…"
+        explained = f"{self.target_label!r}" + (f" - {self.contrast_label!r}" if self.contrast_label is not None else "")
+        return (
+            f"<Explanation {text!r}: {self.method}, {explained} = {self.explained:+.4f}, relevance sum "
+            f"{self.relevance_sum:+.4f}, gap {self.conservation_gap:+.2e}, {len(self.tokens)} tokens>"
+        )
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the text coloured by relevance (``display.explanation_html``)."""
+        from .display import explanation_html
+
+        return explanation_html(self)
 
     def record(self) -> dict:
         """A plain dict (lists instead of arrays), ready for JSON or DataFrames."""

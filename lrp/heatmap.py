@@ -8,6 +8,7 @@ from rich.text import Text
 from .explanation import Explanation
 
 POSITIVE, NEGATIVE = (220, 50, 47), (38, 139, 210)
+DEEP = 0.6  # above this strength a background is dark enough that white ink reads better than black
 
 
 def strength(value: float, scale: float) -> float:
@@ -21,6 +22,14 @@ def colour(value: float, scale: float) -> tuple[int, int, int]:
     base = POSITIVE if value >= 0 else NEGATIVE
     red, green, blue = (round(255 - (255 - channel) * depth) for channel in base)
     return red, green, blue
+
+
+def css(value: float, scale: float) -> str:
+    """A word's colours in HTML (the report's heatmaps, an explanation in a notebook): white ink on
+    backgrounds deep enough that black would not read."""
+    red, green, blue = colour(value, scale)
+    ink = "#fff" if strength(value, scale) > DEEP else "inherit"
+    return f"background: rgb({red}, {green}, {blue}); color: {ink}"
 
 
 def _background(value: float, scale: float) -> str:

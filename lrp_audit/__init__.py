@@ -19,9 +19,27 @@ folder             import name               what it holds
 =================  ========================  =====================================================
 
 Imports only go down that stack: engine, run folder, audit, report, demo, pipeline, command line.
+
+From Python (a notebook), the top of the package is the job::
+
+    import lrp_audit
+    run = lrp_audit.scan(model, dataframe, sensitive_columns=["gender"])   # -> Run
+    run = lrp_audit.open_run("runs/scan-...")                              # a run made earlier
+
+``scan``, ``open_run`` and ``Run`` are imported on first use (PEP 562), so that ``import lrp_audit``
+(the command line's ``--help``, a module below that reads ``__version__``) loads none of the layers.
 """
 
-from importlib import metadata
+from importlib import import_module, metadata
+
+_API = {"scan": "lrp_audit.pipelines.api", "open_run": "lrp_audit.pipelines.runs", "Run": "lrp_audit.pipelines.runs"}
+__all__ = ["Run", "__version__", "open_run", "scan"]
+
+
+def __getattr__(name: str):
+    if name in _API:
+        return getattr(import_module(_API[name]), name)
+    raise AttributeError(f"module 'lrp_audit' has no attribute {name!r}")
 
 try:
     __version__ = metadata.version("lrp-audit")

@@ -549,10 +549,8 @@ def query(
     A folder written by `lrp-audit explain --format parquet` (tables, no manifest) is queried with
     the default lexicons.
     """
-    from lrp_audit.audits import LexiconError, QueryError, connect, load_lexicons, named_queries, run_named, run_sql, terms_table
-    from lrp_audit.audits.database import set_params
-    from lrp_audit.audits.settings import AuditSettings
-    from lrp_audit.run_folder import MANIFEST_FILE
+    from lrp_audit.audits import LexiconError, QueryError, named_queries
+    from lrp_audit.pipelines.runs import query_run
 
     if list_queries:
         for query_name, shipped in named_queries().items():
@@ -572,16 +570,7 @@ def query(
             fail(f"--param {param!r}: expected name=value")
         values[key.strip()] = value
     try:
-        if (run_dir / MANIFEST_FILE).exists() or not (run_dir / "tokens").is_dir():
-            audit = load_run_config(run_dir).audit
-        else:  # tables from lrp-audit explain: no scan config, so the default lexicons
-            audit = AuditSettings()
-        connection = connect(run_dir, terms_table(load_lexicons(audit.axes, audit.lexicons)))
-        if name is not None:
-            result = run_named(connection, name, values)
-        else:
-            set_params(connection, values)
-            result = run_sql(connection, sql)
+        result = query_run(run_dir, sql, name, values)
     except (ConfigError, QueryError, LexiconError) as error:
         fail(str(error))
     _write_result(result, output_format, output)

@@ -192,13 +192,10 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> ScanConfig:
         raise ConfigError(f"config {path} is not valid YAML: {error}") from None
     if not isinstance(tree, dict):
         raise ConfigError(f"config {path} must be a mapping of sections (model, dataset, ...)")
-    config = _validated(tree, overrides, path)
-    if config.audit.enabled:
-        _check_lexicons(config.audit)
-    return config
+    return validated(tree, overrides, f"in {path}")
 
 
-def _check_lexicons(settings: AuditSettings) -> None:
+def check_lexicons(settings: AuditSettings) -> None:
     """The audit's lexicons load, checked with the rest of the config so that a misspelt axis stops
     the scan before it starts, not after it ran."""
     from lrp_audit.audits.lexicon import LexiconError, load_lexicons
@@ -224,27 +221,33 @@ def load_run_config(run_dir: str | Path, overrides: list[str] = ()) -> ScanConfi
     for override in overrides:
         if not override.startswith(AFTER_SCAN):
             raise ConfigError(f"--set {override!r}: only audit.* and evaluation.* keys can change after the scan")
-    return _validated(tree, overrides, path)
+    return validated(tree, overrides, f"in {path}", lexicons=False)
 
 
-def _validated(tree: dict, overrides: list[str], path: Path) -> ScanConfig:
+def validated(tree: dict, overrides: list[str], where: str, lexicons: bool = True) -> ScanConfig:
+    """A config's tree with ``key.path=value`` overrides, validated; every error names the key and
+    where it came from (``where``: "in config.yaml", or the ``--set`` that wrote it). With
+    ``lexicons``, an audit's lexicons are loaded too, so that a misspelt axis stops it before it starts."""
     for override in overrides:
         key, sep, value = override.partition("=")
         if not sep or not key:
             raise ConfigError(f"--set {override!r}: expected key.path=value")
         _set(tree, key.strip(), value)
     try:
-        return ScanConfig.model_validate(tree)
+        config = ScanConfig.model_validate(tree)
     except ValidationError as error:
         key, message = first_problem(error)
         key = key or "config"
-        raise ConfigError(f"{key}: {message} ({_source(key, overrides, path)})") from None
+        raise ConfigError(f"{key}: {message} ({_source(key, overrides, where)})") from None
+    if lexicons and config.audit.enabled:
+        check_lexicons(config.audit)
+    return config
 
 
-def _source(key: str, overrides: list[str], path: Path) -> str:
+def _source(key: str, overrides: list[str], where: str) -> str:
     """Where a bad key came from: the last ``--set`` that wrote it (or a key under it), else the file."""
     for override in reversed(overrides):
         dotted = override.partition("=")[0].strip()
         if key == dotted or key.startswith(dotted + ".") or dotted.startswith(key + "."):
             return f"from --set {override}"
-    return f"in {path}"
+    return where

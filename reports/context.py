@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -16,7 +17,9 @@ from lrp_audit.run_folder.records import (
     CounterfactualCheck,
     FaithfulnessReport,
     Finding,
+    DatasetFacts as DatasetRecord,
     Manifest,
+    ModelFacts,
     OutcomeGaps,
     Proxy,
     Record,
@@ -48,7 +51,7 @@ def build(run_dir: Path, examples_per_heatmap: int) -> dict:
         context = {
             "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "run_dir": str(run_dir),
-            "run": _run(manifest),
+            "run": run_facts(manifest),
             "errors": _errors(connection),
             "gaps": _gaps(connection, manifest.method),
             "audit": None,
@@ -100,25 +103,58 @@ def _plain(record: Record | None) -> dict | None:
     return None if record is None else record.model_dump()
 
 
-def _run(manifest: Manifest) -> dict:
-    """The run's facts; a manifest without them (a run folder not written by a scan) shows its config's."""
+@dataclass(frozen=True)
+class DatasetFacts:
+    name: str | None
+    config: str | None
+    split: str | None
+    limit: int | None
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What a run is, as the report and a notebook name it: read from the manifest, or, for a
+    manifest without those facts (a run folder not written by a scan), from the config it holds."""
+
+    run_id: str
+    model: str | None
+    revision: str | None
+    dataset: DatasetFacts
+    method: str | None
+    target: int | str | None
+    explained: str | None
+    counts: dict[str, int]
+    started_at: str | None
+    ended_at: str | None
+    versions: dict[str, str | None]
+
+
+def run_facts(manifest: Manifest) -> RunFacts:
     config = manifest.config or {}
-    model = _plain(manifest.model) or config.get("model", {})
-    dataset = _plain(manifest.dataset) or config.get("dataset", {})
+    model = manifest.model or _section(config, "model", ModelFacts)
+    dataset = manifest.dataset or _section(config, "dataset", DatasetRecord)
     attribution = manifest.attribution
-    return {
-        "run_id": manifest.run_id,
-        "model": model.get("name"),
-        "revision": model.get("revision"),
-        "dataset": {key: dataset.get(key) for key in ("name", "config", "split", "limit")},
-        "method": manifest.method,
-        "target": attribution.target if attribution else None,
-        "explained": explained_quantity(attribution.target, attribution.contrast) if attribution else None,
-        "counts": _plain(manifest.counts) or {},
-        "started_at": manifest.started_at,
-        "ended_at": manifest.ended_at,
-        "versions": manifest.versions or {},
-    }
+    return RunFacts(
+        run_id=manifest.run_id,
+        model=model.name if model else None,
+        revision=model.revision if model else None,
+        dataset=DatasetFacts(*(getattr(dataset, key) if dataset else None for key in ("name", "config", "split", "limit"))),
+        method=manifest.method,
+        target=attribution.target if attribution else None,
+        explained=explained_quantity(attribution.target, attribution.contrast) if attribution else None,
+        counts=manifest.counts.model_dump(exclude_none=True) if manifest.counts else {},
+        started_at=manifest.started_at,
+        ended_at=manifest.ended_at,
+        versions=manifest.versions or {},
+    )
+
+
+def _section(config: dict, name: str, record: type[Record]) -> Record | None:
+    """A run folder not written by a scan names its model and data in the config it holds only."""
+    section = config.get(name)
+    if not isinstance(section, dict) or "name" not in section:
+        return None
+    return record.model_validate({key: section[key] for key in record.model_fields if key in section})
 
 
 def explained_quantity(target: int | str | None, contrast: int | str | None) -> str:

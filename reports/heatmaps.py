@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lrp_audit.lrp.heatmap import colour, strength
+from lrp_audit.lrp.heatmap import css as style
 
 from .gather import Example
 
-# Above this strength the background is dark enough that white text reads better than black.
-DEEP = 0.6
 # Each example's largest words, with their values in plain text (readable without hovering or colour).
 TOP_WORDS = 5
 
@@ -35,13 +33,6 @@ class Piece:
     def title(self) -> str:
         value = f"{self.relevance:+.4f}" if self.relevance is not None else ""
         return " ".join([value, *self.groups])
-
-
-def style(value: float, scale: float) -> str:
-    """A word's colours, as in the terminal heatmap; white ink on deep backgrounds."""
-    red, green, blue = colour(value, scale)
-    ink = "#fff" if strength(value, scale) > DEEP else "inherit"
-    return f"background: rgb({red}, {green}, {blue}); color: {ink}"
 
 
 def pieces(

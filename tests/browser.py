@@ -3,7 +3,7 @@
 Playwright's own browser download is never used: the system's Chromium is found, or installed from
 Debian's ``chromium`` package when running as root with apt-get; otherwise the tests are skipped
 with the reason. The flags keep a machine without network from flooding refused connections.
-Test modules import the fixtures (``*_fixture``, each registered under its short name).
+conftest.py imports the fixtures (``*_fixture``, each registered under its short name) for the whole session.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 import tiny  # noqa: E402
+# The headless browser's fixtures, here so that the whole session shares one browser (Playwright's
+# synchronous API runs one event loop per process: a second module's own browser could not start).
+from browser import browser_fixture, chromium_fixture, page_fixture, problems_fixture  # noqa: E402, F401
 
 TEXTS = ["She is a brilliant engineer and he said yes.", "ok then", "The nurse checked the results twice."]
 
@@ -75,3 +78,21 @@ def model_dir(tmp_path_factory) -> str:
     tiny.model("bert").save_pretrained(folder)
     tiny.tokenizer().save_pretrained(folder)
     return str(folder)
+
+
+@pytest.fixture(scope="session")
+def demo_cache(tmp_path_factory) -> Path:
+    """The demo's model cache ($LRP_AUDIT_CACHE) in a folder of the session's, never the user's."""
+    with pytest.MonkeyPatch.context() as patch:
+        folder = tmp_path_factory.mktemp("demo-cache")
+        patch.setenv("LRP_AUDIT_CACHE", str(folder))
+        yield folder
+
+
+@pytest.fixture(scope="session")
+def small_demo_model(demo_cache, model_dir) -> Path:
+    """The reduced demo's model: the tiny BERT fine-tuned on the profiles (test_demo.SMALL), once."""
+    import lrp_audit.demo as demo
+    from test_demo import SMALL
+
+    return demo.demo_model(base=model_dir, recipe=SMALL)

@@ -20,17 +20,9 @@ SMALL = finetune.Recipe(steps=150, learning_rate=3e-3, batch_size=32)
 LIMIT = 200
 
 
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        folder = tmp_path_factory.mktemp("cache")
-        patch.setenv("LRP_AUDIT_CACHE", str(folder))
-        yield folder
-
-
-@pytest.fixture(scope="module")
-def small_model(cache, model_dir):
-    return demo.demo_model(base=model_dir, recipe=SMALL)
+@pytest.fixture
+def small_model(small_demo_model):
+    return small_demo_model
 
 
 def test_shipped_profiles_are_what_the_generator_writes(tmp_path):

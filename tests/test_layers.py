@@ -62,3 +62,12 @@ def test_no_module_imports_a_module_of_a_higher_layer():
 def test_the_engine_imports_nothing_of_the_layers_above_it():
     engine = {module: path for module, path in _modules().items() if module.startswith("lrp_audit.lrp")}
     assert engine and all(_layer(imported) <= 0 for module, path in engine.items() for imported in _imports(module, path))
+
+
+def test_the_package_facade_reaches_the_job_only_when_it_is_asked_for():
+    """``lrp_audit.scan``, ``open_run`` and ``Run`` come from the pipeline layer, imported on first use:
+    a module below that imports ``lrp_audit`` (for its version) loads no layer above it."""
+    import lrp_audit
+
+    assert {module for module in lrp_audit._API.values()} <= {m for m in _modules() if _layer(m) == LAYERS.index("pipelines")}
+    assert all(callable(getattr(lrp_audit, name)) for name in lrp_audit._API)

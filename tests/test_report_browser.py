@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 
 import hostile
 import leak
-from browser import browser_fixture, chromium_fixture, page_fixture, problems_fixture  # noqa: F401
 from lrp_audit.cli import app
 from lrp_audit.reports import write_report
 

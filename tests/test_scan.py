@@ -280,7 +280,7 @@ def test_a_killed_scan_of_a_served_dataset_resumes_to_the_result_of_a_local_scan
         assert 2 <= finished_before < 12, "the driver should have been killed mid-scan (12 shards)"
         resumed = run_scan(load_config(killed), runtime)
     assert resumed.shards_done_now == 12 - finished_before
-    fresh = run_scan(load_config(write_config(tmp_path, model_dir, data_file, runtime={"run_id": "fresh", "shard_rows": 4, "executor": "ray"})), runtime)
+    fresh = run_scan(load_config(write_config(tmp_path, model_dir, data_file, runtime={"run_id": "fresh", "shard_rows": 4})), runtime)
     _same_tables(resumed.run_dir, fresh.run_dir)
 
 

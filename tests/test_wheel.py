@@ -57,7 +57,7 @@ def test_the_wheel_installs_one_import_name_and_every_data_file(installed):
     for shipped in ROOT.glob("queries/**/*.sql"):
         assert f"lrp_audit/{shipped.relative_to(ROOT)}" in names
     for folder, pattern in (("audits/lexicons", "*.yaml"), ("reports/templates", "*.j2"), ("demo/data", "*.parquet"),
-                            ("configs", "*.yaml"), ("pipelines/data", "*.txt")):
+                            ("demo", "*.ipynb"), ("configs", "*.yaml"), ("pipelines/data", "*.txt")):
         files = list((ROOT / folder).glob(pattern))
         assert files and all(f"lrp_audit/{path.relative_to(ROOT)}" in names for path in files)
 
