@@ -14,6 +14,7 @@ import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from .composites import CP_LRP
+from .display import Explanations
 from .encoding import Encoded, check_prompt, encode, length_batches
 from .errors import LRPError, TargetError
 from .explanation import Explanation
@@ -126,8 +127,8 @@ class Explainer:
         continuation of several tokens (its tokens' logits summed under teacher forcing). With a
         ``contrast`` (named the same ways) the explained quantity is the target's logit minus the
         contrast's (``" Yes"`` against ``" No"``; a binary classifier's log-odds). One target and
-        contrast for all texts, or one per text."""
-        return self.explain_encoded(self.encode(texts, pairs), targets, contrast)
+        contrast for all texts, or one per text. A list (that a notebook shows as coloured texts)."""
+        return Explanations(self.explain_encoded(self.encode(texts, pairs), targets, contrast))
 
     def explain_encoded(
         self,

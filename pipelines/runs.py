@@ -106,7 +106,7 @@ class Run:
         """New texts explained by the run's model, method and target, as the scan explained its rows."""
         texts = [texts] if isinstance(texts, str) else list(texts)
         attribution = self.config.attribution
-        return Explanations(self._explainer.explain(texts, attribution.target, contrast=attribution.contrast, pairs=pairs))
+        return self._explainer.explain(texts, attribution.target, contrast=attribution.contrast, pairs=pairs)
 
     def compare(self, baseline: "Run | str | Path") -> Comparison:
         """How this run's audit moved from ``baseline``'s (an earlier run): ``lrp-audit compare
