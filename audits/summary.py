@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Annotated, Literal
 
 from rich.console import Console
 from rich.table import Table
 
-from lrp_audit.run_folder.records import AuditReport, FaithfulnessReport, Interval, OutcomeGaps, OutcomeMetric, Proxy
+from lrp_audit.run_folder.records import (
+    LEFT_OUT,
+    AuditReport,
+    FaithfulnessReport,
+    Interval,
+    OutcomeGaps,
+    OutcomeMetric,
+    Proxy,
+    Record,
+)
 
 from .compare import Comparison
 
@@ -19,7 +28,7 @@ def lift_text(lift: Interval | None) -> str:
     return lift.text(".2f" if lift.estimate is None or abs(lift.estimate) < 10 else ".1f")
 
 
-def swap_text(row: "GroupRow") -> str:
+def swap_text(row: GroupRow) -> str:
     """The target probability's mean change under the swap, and under the control swap in brackets."""
     return "-" if row.swap_change is None else f"{row.swap_change:+.2f} ({row.control_change:+.2f})"
 
@@ -65,47 +74,7 @@ def proxy_name(proxy: Proxy) -> str:
     return f"{proxy.word!r} ({proxy.column} = {proxy.group})"
 
 
-def _proxy_record(proxy: Proxy) -> dict:
-    association, check = proxy.association, proxy.counterfactual
-    return {
-        "column": proxy.column,
-        "group": proxy.group,
-        "word": proxy.word,
-        "examples": association.examples,
-        "group_rate": association.group_rate,
-        "base_rate": association.base_rate,
-        "odds_ratio": association.odds_ratio,
-        "association_q": association.q_value,
-        "lift": None if proxy.statistics.lift_control is None else proxy.statistics.lift_control.model_dump(),
-        "q_value": proxy.statistics.q_value,
-        "partner": check.partner,
-        "excess_change": None if check.excess_change is None else check.excess_change.model_dump(),
-        "counterfactual_q": check.q_value,
-    }
-
-
-def _outcome_record(gaps: OutcomeGaps) -> dict:
-    return {
-        "column": gaps.column,
-        "examples": gaps.examples,
-        "missing": gaps.missing,
-        "groups": gaps.groups,
-        "too_small": gaps.too_small,
-        "metrics": [
-            {
-                "metric": metric.metric,
-                "of_class": metric.of_class,
-                "by_group": {group: value.estimate for group, value in metric.by_group.items()},
-                "difference": metric.difference.model_dump(),
-                "ratio": metric.ratio,
-            }
-            for metric in gaps.metrics
-        ],
-    } | ({"reason": gaps.reason} if gaps.reason else {})
-
-
-@dataclass(frozen=True)
-class GroupRow:
+class GroupRow(Record):
     """One lexicon group of an audit as every summary shows it (the terminal's table, ``--format
     json``, a notebook): its reliance, its swap where one was measured, and its verdict."""
 
@@ -118,7 +87,7 @@ class GroupRow:
     q_value: float | None
     swap_change: float | None
     control_change: float | None
-    verdict: str  # flag, unconfirmed, clear (tested, not a candidate) or untested (too few examples)
+    verdict: Literal["flag", "unconfirmed", "clear", "untested"]  # clear: tested, not a candidate
 
     @property
     def name(self) -> str:
@@ -126,6 +95,148 @@ class GroupRow:
 
 
 VERDICT_ORDER = ("flag", "unconfirmed", "clear", "untested")
+
+
+class Unconfirmed(Record):
+    """A candidate group whose swap did not confirm it, and why."""
+
+    group: str  # axis/group
+    reason: str | None
+
+
+class ProxyRow(Record):
+    """A proxy word: its association with a group, the model's reliance on it, and its swap."""
+
+    column: str
+    group: str
+    word: str
+    examples: int
+    group_rate: float
+    base_rate: float
+    odds_ratio: float
+    association_q: float | None
+    lift: Interval | None
+    q_value: float | None
+    partner: str | None
+    excess_change: Interval | None
+    counterfactual_q: float | None
+
+    @classmethod
+    def of(cls, proxy: Proxy, **more) -> "ProxyRow":
+        association, check = proxy.association, proxy.counterfactual
+        return cls(
+            column=proxy.column,
+            group=proxy.group,
+            word=proxy.word,
+            examples=association.examples,
+            group_rate=association.group_rate,
+            base_rate=association.base_rate,
+            odds_ratio=association.odds_ratio,
+            association_q=association.q_value,
+            lift=proxy.statistics.lift_control,
+            q_value=proxy.statistics.q_value,
+            partner=check.partner,
+            excess_change=check.excess_change,
+            counterfactual_q=check.q_value,
+            **more,
+        )
+
+
+class UnconfirmedProxyRow(ProxyRow):
+    """A proxy word whose swap did not confirm it, and why."""
+
+    reason: str | None
+
+
+class MetricRow(Record):
+    metric: str
+    of_class: str | None
+    by_group: dict[str, float | None]  # the estimate per group (audit.json has the intervals)
+    difference: Interval
+    ratio: float | None
+
+
+class OutcomeRow(Record):
+    """The decisions by one sensitive column (or intersection): each metric per group, gap and ratio."""
+
+    column: str
+    examples: int
+    missing: int
+    groups: dict[str, int]
+    too_small: dict[str, int]
+    metrics: list[MetricRow]
+    reason: Annotated[str | None, LEFT_OUT] = None
+
+    @classmethod
+    def of(cls, gaps: OutcomeGaps) -> "OutcomeRow":
+        metrics = [
+            MetricRow(
+                metric=metric.metric,
+                of_class=metric.of_class,
+                by_group={group: value.estimate for group, value in metric.by_group.items()},
+                difference=metric.difference,
+                ratio=metric.ratio,
+            )
+            for metric in gaps.metrics
+        ]
+        return cls(
+            column=gaps.column, examples=gaps.examples, missing=gaps.missing, groups=gaps.groups,
+            too_small=gaps.too_small, metrics=metrics, reason=gaps.reason or None,
+        )
+
+
+class AuditSummary(Record):
+    """The audit as every summary shows it: the terminal's, ``--format json`` (``model_dump``) and a
+    notebook's. One row per group, the flags and what kept the unconfirmed candidates from being
+    flagged; with sensitive columns, the proxy words and the decisions by group. The whole report is
+    ``audit.json``."""
+
+    run_id: str
+    key: str | None
+    created_at: str | None
+    method: str | None
+    status: str
+    examples: int
+    examples_with_any_term: int
+    confidence: float
+    groups: list[GroupRow]
+    flags: list[str]  # axis/group
+    unconfirmed: list[Unconfirmed]
+    # Only with sensitive columns (an audit without them keeps the summary it always had):
+    findings: Annotated[int | None, LEFT_OUT] = None
+    proxies: Annotated[list[ProxyRow] | None, LEFT_OUT] = None
+    unconfirmed_proxies: Annotated[list[UnconfirmedProxyRow] | None, LEFT_OUT] = None
+    outcomes: Annotated[list[OutcomeRow] | None, LEFT_OUT] = None
+
+    @property
+    def sensitive(self) -> bool:
+        return self.outcomes is not None
+
+
+def audit_summary(report: AuditReport) -> AuditSummary:
+    """The summary of ``report`` (see ``AuditSummary``)."""
+    sensitive = has_sensitive(report)
+    return AuditSummary(
+        run_id=report.run_id,
+        key=report.key,
+        created_at=report.created_at,
+        method=report.method,
+        status=report.status,
+        examples=report.coverage.examples,
+        examples_with_any_term=report.coverage.examples_with_any_term,
+        confidence=report.settings["confidence"],
+        groups=group_rows(report),
+        flags=[f"{f.axis}/{f.group}" for f in report.flags],
+        unconfirmed=[Unconfirmed(group=f"{f.axis}/{f.group}", reason=f.counterfactual.reason) for f in report.unconfirmed],
+        findings=report.findings if sensitive else None,
+        proxies=[ProxyRow.of(proxy) for proxy in report.proxies] if sensitive else None,
+        unconfirmed_proxies=[
+            UnconfirmedProxyRow.of(proxy, reason=proxy.counterfactual.reason) for proxy in report.unconfirmed_proxies
+        ]
+        if sensitive
+        else None,
+        outcomes=[OutcomeRow.of(gaps) for gaps in report.outcomes] if sensitive else None,
+    )
 
 
 def group_rows(report: AuditReport) -> list[GroupRow]:
@@ -155,64 +266,20 @@ def group_rows(report: AuditReport) -> list[GroupRow]:
     return rows
 
 
-def audit_record(report: AuditReport) -> dict:
-    """The audit's summary as plain data (``--format json``): one entry per group, the flags and
-    what kept the unconfirmed candidates from being flagged; the whole report is ``audit.json``."""
-    groups = [
-        {
-            "axis": row.axis,
-            "group": row.group,
-            "examples": row.examples,
-            "tested": row.tested,
-            "share": row.share,
-            "lift": _plain(row.lift),
-            "q_value": row.q_value,
-            "swap_change": row.swap_change,
-            "control_change": row.control_change,
-            "verdict": row.verdict,
-        }
-        for row in group_rows(report)
-    ]
-    coverage = report.coverage
-    record = {
-        "run_id": report.run_id,
-        "key": report.key,
-        "created_at": report.created_at,
-        "method": report.method,
-        "status": report.status,
-        "examples": coverage.examples,
-        "examples_with_any_term": coverage.examples_with_any_term,
-        "confidence": report.settings["confidence"],
-        "groups": groups,
-        "flags": [f"{f.axis}/{f.group}" for f in report.flags],
-        "unconfirmed": [
-            {"group": f"{f.axis}/{f.group}", "reason": f.counterfactual.reason} for f in report.unconfirmed
-        ],
-    }
-    if has_sensitive(report):  # (an audit without sensitive columns keeps the record it always had)
-        record |= {
-            "findings": report.findings,
-            "proxies": [_proxy_record(proxy) for proxy in report.proxies],
-            "unconfirmed_proxies": [
-                _proxy_record(proxy) | {"reason": proxy.counterfactual.reason} for proxy in report.unconfirmed_proxies
-            ],
-            "outcomes": [_outcome_record(gaps) for gaps in report.outcomes],
-        }
-    return record
-
-
 def print_summary(report: AuditReport, console: Console) -> None:
-    level = round(100 * report.settings["confidence"])
-    flags = [f"{f.axis}/{f.group}" for f in report.flags]
+    """The audit's summary (``audit_summary``) for a terminal or a log, then the caveats."""
+    summary = audit_summary(report)
+    level = round(100 * summary.confidence)
+    flags = summary.flags
     console.print(
-        f"[bold]Audit of {report.run_id}[/] ({report.method or 'unknown method'}): "
-        f"{report.coverage.examples} examples, {report.coverage.examples_with_any_term} contain a lexicon term",
+        f"[bold]Audit of {summary.run_id}[/] ({summary.method or 'unknown method'}): "
+        f"{summary.examples} examples, {summary.examples_with_any_term} contain a lexicon term",
         highlight=False,
     )
     table = Table(show_edge=False, header_style="bold", box=None, pad_edge=False, padding=(0, 1))
     for column in ("group", "n", "share", f"lift ({level}% CI)", "q", "swap (ctrl)", "verdict"):
         table.add_column(column, justify="left" if column in ("group", "verdict") else "right", no_wrap=True)
-    groups = group_rows(report)
+    groups = summary.groups
     for row in groups:
         table.add_row(
             row.name,
@@ -233,11 +300,9 @@ def print_summary(report: AuditReport, console: Console) -> None:
         )
     else:
         console.print("No lexicon term occurs in this run: nothing to test (see coverage in audit.json).")
-    for finding in report.unconfirmed:
-        console.print(
-            f"[yellow]unconfirmed[/] {finding.axis}/{finding.group}: {finding.counterfactual.reason}", highlight=False
-        )
-    if has_sensitive(report):
+    for entry in summary.unconfirmed:
+        console.print(f"[yellow]unconfirmed[/] {entry.group}: {entry.reason}", highlight=False)
+    if summary.sensitive:
         _print_outcomes(report, console)
         _print_proxies(report, console)
     if report.proxies:
@@ -327,10 +392,6 @@ def _print_proxies(report: AuditReport, console: Console) -> None:
             f"[yellow]unconfirmed[/] proxy {proxy_name(proxy)}: {proxy.counterfactual.reason or 'not confirmed'}",
             highlight=False,
         )
-
-
-def _plain(value: Interval | None) -> dict | None:
-    return None if value is None else value.model_dump()
 
 
 def faithfulness_record(report: FaithfulnessReport) -> dict:

@@ -363,13 +363,13 @@ def audit(
     Exit codes: 0 no flag (or a flag without --fail-on-flag), 3 a flag or a confirmed proxy and
     --fail-on-flag (or audit.fail_on_flag) is set, 2 bad input or config, 1 internal error.
     """
-    from lrp_audit.audits.summary import audit_record
+    from lrp_audit.audits.summary import audit_summary
     from lrp_audit.pipelines.job import audit_run
 
     config = _run_config(run_dir, overrides)
     outcome = _run_step(run_dir, lambda runtime: audit_run(run_dir, config, runtime))
     if output_format is SummaryFormat.json:
-        _print_json(audit_record(outcome.report) | {"origin": outcome.origin})
+        _print_json(audit_summary(outcome.report).model_dump() | {"origin": outcome.origin})
     else:
         _print_summaries(outcome, None)
     if outcome.report.findings and (fail_on_flag or config.audit.fail_on_flag):

@@ -18,7 +18,7 @@ from rich.console import Console
 
 from lrp_audit.audits.audit import run_audit
 from lrp_audit.audits.evaluation import run_evaluation
-from lrp_audit.audits.summary import audit_record, faithfulness_record
+from lrp_audit.audits.summary import audit_summary, faithfulness_record
 from lrp_audit.reports import write_report
 from lrp_audit.run_folder import AUDIT_FILE, FAITHFULNESS_FILE, REPORT_FILE, Kept
 
@@ -64,7 +64,7 @@ class JobResult:
                 "errors": scan.errors,
                 "shards_done_now": scan.shards_done_now,
             },
-            "audit": audit_record(self.audit.report) | {"origin": self.audit.origin} if self.audit else None,
+            "audit": audit_summary(self.audit.report).model_dump() | {"origin": self.audit.origin} if self.audit else None,
             "faithfulness": faithfulness_record(self.evaluation.report) | {"origin": self.evaluation.origin}
             if self.evaluation
             else None,

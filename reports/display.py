@@ -18,12 +18,12 @@ from rich.console import Console
 from lrp_audit.audits.compare import Comparison
 from lrp_audit.audits.summary import (
     VERDICT_ORDER,
-    group_rows,
+    Unconfirmed,
+    audit_summary,
     lift_text,
     print_comparison,
     print_faithfulness,
     print_summary,
-    proxy_name,
     swap_text,
 )
 from lrp_audit.run_folder.records import AuditReport, FaithfulnessReport, Interval, Manifest
@@ -35,18 +35,9 @@ TEMPLATE = "notebook.html.j2"
 
 
 @dataclass(frozen=True)
-class _Row:
-    name: str
-    examples: int
-    share: float | None
-    lift: str
-    q_value: float | None
-    swap: str
-    verdict: str
-
-
-@dataclass(frozen=True)
 class _AuditView:
+    """The audit's summary (``audits.summary.AuditSummary``) as the notebook shows it: flags first."""
+
     run_id: str
     method: str
     examples: int
@@ -54,40 +45,38 @@ class _AuditView:
     level: int
     findings: int
     flag_names: list[str]
-    groups: list[_Row]
+    groups: list[dict]
     proxies: list[dict]
-    unconfirmed: list[dict]
+    unconfirmed: list[Unconfirmed]
 
 
 def audit_view(report: AuditReport) -> _AuditView:
     """The audit as the notebook shows it: the verdict, then its groups with flags first."""
-    rows = sorted(group_rows(report), key=lambda row: VERDICT_ORDER.index(row.verdict))
+    summary = audit_summary(report)
+    proxies = [("flag", proxy) for proxy in summary.proxies or []]
+    proxies += [("unconfirmed", proxy) for proxy in summary.unconfirmed_proxies or []]
     return _AuditView(
-        run_id=report.run_id,
-        method=report.method or "unknown method",
-        examples=report.coverage.examples,
-        with_terms=report.coverage.examples_with_any_term,
-        level=round(100 * report.settings["confidence"]),
+        run_id=summary.run_id,
+        method=summary.method or "unknown method",
+        examples=summary.examples,
+        with_terms=summary.examples_with_any_term,
+        level=round(100 * summary.confidence),
         findings=report.findings,
-        flag_names=[f"{f.axis}/{f.group}" for f in report.flags] + [f"proxy {proxy_name(p)}" for p in report.proxies],
+        flag_names=summary.flags + [f"proxy {p.word!r} ({p.column} = {p.group})" for verdict, p in proxies if verdict == "flag"],
         groups=[
-            _Row(
-                row.name,
-                row.examples,
-                row.share,
-                lift_text(row.lift) if row.tested else "too few",
-                row.q_value,
-                swap_text(row),
-                row.verdict,
-            )
-            for row in rows
+            {
+                "name": row.name,
+                "examples": row.examples,
+                "share": row.share,
+                "lift": lift_text(row.lift) if row.tested else "too few",
+                "q_value": row.q_value,
+                "swap": swap_text(row),
+                "verdict": row.verdict,
+            }
+            for row in sorted(summary.groups, key=lambda row: VERDICT_ORDER.index(row.verdict))
         ],
-        proxies=[
-            {"verdict": verdict, "word": p.word, "column": p.column, "group": p.group, "reason": p.counterfactual.reason}
-            for verdict, proxies in (("flag", report.proxies), ("unconfirmed", report.unconfirmed_proxies))
-            for p in proxies
-        ],
-        unconfirmed=[{"name": f"{f.axis}/{f.group}", "reason": f.counterfactual.reason} for f in report.unconfirmed],
+        proxies=[{"verdict": verdict, "reason": None, **proxy.model_dump()} for verdict, proxy in proxies],
+        unconfirmed=summary.unconfirmed,
     )
 
 

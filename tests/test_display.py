@@ -87,3 +87,12 @@ def test_no_fragment_runs_a_script_in_the_browser(fragment, explanations, hostil
         assert hostile.LABELS[0] in page.inner_text("body")
         assert page.locator("span[style*='background: rgb(']").count() >= 8
     assert problems.messages == []
+
+
+def test_the_audit_fragment_names_confirmed_and_unconfirmed_proxy_words():
+    from test_report_sensitive import report
+
+    html = audit_html(report())
+    assert "proxy word “lacrosse” for gender = f" in html
+    assert ">unconfirmed</span> proxy word" in html and "the swap changed" in html
+    assert "flagged</b>: proxy &#39;lacrosse&#39; (gender = f)" in html

@@ -13,7 +13,7 @@ from test_relevance_by_group import planted_examples, write_tables
 from lrp_audit.audits.database import connect, run_named
 from lrp_audit.audits.lexicon import terms_table
 from lrp_audit.audits.settings import AuditSettings
-from lrp_audit.audits.summary import audit_record, print_summary
+from lrp_audit.audits.summary import audit_summary, print_summary
 from lrp_audit.reports import write_report
 from lrp_audit.run_folder.records import (
     Association,
@@ -125,7 +125,7 @@ def test_the_summary_shows_proxies_beside_flags_and_outcome_gaps():
 
 
 def test_the_json_summary_counts_confirmed_proxies_as_findings():
-    record = audit_record(report())
+    record = audit_summary(report()).model_dump()
     assert record["status"] == "flagged" and record["findings"] == 1 and record["flags"] == []
     (confirmed,) = record["proxies"]
     assert (confirmed["word"], confirmed["column"], confirmed["group"]) == ("lacrosse", "gender", "f")
@@ -138,7 +138,7 @@ def test_the_json_summary_counts_confirmed_proxies_as_findings():
 
 def test_an_audit_without_sensitive_columns_summarises_as_before():
     audit = report(sensitive=False)
-    record = audit_record(audit)
+    record = audit_summary(audit).model_dump()
     assert set(record) == {"run_id", "key", "created_at", "method", "status", "examples", "examples_with_any_term",
                            "confidence", "groups", "flags", "unconfirmed"}
     text = summary(audit)
