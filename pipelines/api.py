@@ -18,10 +18,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
 from rich.console import Console
 
-from .config import ConfigError, validated
+from .config import ConfigError, read_tree, validated
 from .inputs import data_file, model_folder
 from .job import run_job
 from .runs import Run
@@ -86,14 +85,7 @@ def _tree(config: str | Path | None, sections: dict[str, Any]) -> dict:
             f"{unknown[0]}: not a section of the scan config; lrp_audit.scan takes {', '.join(SECTIONS)} as dicts "
             "(model and dataset keys come with model= and data=)"
         )
-    tree: dict = {}
-    if config is not None:
-        try:
-            tree = yaml.safe_load(Path(config).read_text(encoding="utf-8")) or {}
-        except OSError as error:
-            raise ConfigError(f"config {config}: {error.strerror}") from None
-        if not isinstance(tree, dict):
-            raise ConfigError(f"config {config} must be a mapping of sections (model, dataset, ...)")
+    tree = read_tree(config) if config is not None else {}
     for name, keys in sections.items():
         if not isinstance(keys, dict):
             raise ConfigError(f"{name}: give the section's keys as a dict, e.g. {name}={{...}}")

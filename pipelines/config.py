@@ -183,6 +183,11 @@ def _set(tree: dict, dotted: str, raw: str) -> None:
 
 def load_config(path: str | Path, overrides: list[str] = ()) -> ScanConfig:
     """Read YAML, apply ``key.path=value`` overrides (values parsed as YAML), validate everything."""
+    return validated(read_tree(path), overrides, f"in {path}")
+
+
+def read_tree(path: str | Path) -> dict:
+    """A YAML config's sections, not yet validated; a file that is not one is one message naming it."""
     path = Path(path)
     try:
         tree = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -192,7 +197,7 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> ScanConfig:
         raise ConfigError(f"config {path} is not valid YAML: {error}") from None
     if not isinstance(tree, dict):
         raise ConfigError(f"config {path} must be a mapping of sections (model, dataset, ...)")
-    return validated(tree, overrides, f"in {path}")
+    return tree
 
 
 def check_lexicons(settings: AuditSettings) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from rich.console import Console
@@ -176,14 +177,14 @@ def _link(path: Path) -> str:
 
 
 def _macro(name: str):
-    environment = _environment()
-    return getattr(environment.get_template(TEMPLATE).module, name)
+    return getattr(_template().module, name)
 
 
-def _environment():
+@cache
+def _template():
     environment_ = environment()
     environment_.filters["interval_text"] = lambda value, spec=".3g": "-" if value is None else Interval.text(value, spec)
-    return environment_
+    return environment_.get_template(TEMPLATE)
 
 
 def _printed(show) -> str:

@@ -36,7 +36,8 @@ def frame() -> pd.DataFrame:
 def from_frame(frame, leak_model, tmp_path_factory):
     output = tmp_path_factory.mktemp("api")
     return lrp_audit.scan(
-        str(leak_model), frame, label_column="label", sensitive_columns=["gender"], runtime={"output_dir": str(output)}, **SETTINGS
+        str(leak_model), frame, label_column="label", sensitive_columns=["gender"], runtime={"output_dir": str(output)},
+        evaluation={"sample": 10, "resamples": 100}, **SETTINGS,
     )
 
 
@@ -130,6 +131,8 @@ def test_the_python_settings_are_the_configs_keys_with_its_defaults(frame, leak_
     )
     assert from_python.path == from_yaml.scan.run_dir  # one identity: same config, same run
     assert from_python.config == load_config(yaml)
+    started_from_the_file = lrp_audit.scan({}, {}, config=yaml, evaluation={"sample": None})
+    assert started_from_the_file.path == from_yaml.scan.run_dir
 
 
 @pytest.mark.parametrize(
@@ -209,3 +212,14 @@ def test_open_run_reads_the_run_the_scan_made(from_frame):
 def test_importing_the_package_loads_none_of_its_layers():
     code = "import sys, lrp_audit; print(sorted(m for m in sys.modules if m.startswith('lrp_audit.')))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
+def test_the_faithfulness_check_and_a_comparison_show_as_fragments(from_frame):
+    from lrp_audit.reports.display import comparison_html, faithfulness_html, faithfulness_text
+
+    faithfulness = from_frame.faithfulness
+    html = faithfulness_html(faithfulness)
+    assert all(result.method in html for result in faithfulness.results) and faithfulness.verdict.message in html
+    assert faithfulness_text(faithfulness).startswith(f"Faithfulness of {from_frame.manifest.run_id}")
+    comparison = comparison_html(from_frame.compare(from_frame))
+    assert f"{from_frame.manifest.run_id} → {from_frame.manifest.run_id}" in comparison and "gender/female" in comparison
