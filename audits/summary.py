@@ -7,18 +7,10 @@ from typing import Annotated, Literal
 from rich.console import Console
 from rich.table import Table
 
-from lrp_audit.run_folder.records import (
-    LEFT_OUT,
-    AuditReport,
-    FaithfulnessReport,
-    Interval,
-    OutcomeGaps,
-    OutcomeMetric,
-    Proxy,
-    Record,
-)
+from lrp_audit.run_folder.records import AuditReport, FaithfulnessReport, Interval, OutcomeMetric, Proxy
 
 from .compare import Comparison
+from .view import AuditView, GroupRow, audit_view
 
 
 def lift_text(lift: Interval | None) -> str:
@@ -58,11 +50,6 @@ OUTCOME_MEANING = (
 )
 
 
-def has_sensitive(report: AuditReport) -> bool:
-    """Whether the audit compared groups of sensitive columns (dataset.sensitive_columns)."""
-    return bool(report.outcomes or report.associations or report.proxies or report.unconfirmed_proxies)
-
-
 def metric_name(metric: OutcomeMetric) -> str:
     """``selection rate (hired)``: the metric and the class it is a rate of."""
     name = METRIC_NAMES[metric.metric]
@@ -74,201 +61,10 @@ def proxy_name(proxy: Proxy) -> str:
     return f"{proxy.word!r} ({proxy.column} = {proxy.group})"
 
 
-class GroupRow(Record):
-    """One lexicon group of an audit as every summary shows it (the terminal's table, ``--format
-    json``, a notebook): its reliance, its swap where one was measured, and its verdict."""
-
-    axis: str
-    group: str
-    examples: int
-    tested: bool
-    share: float | None
-    lift: Interval | None
-    q_value: float | None
-    swap_change: float | None
-    control_change: float | None
-    verdict: Literal["flag", "unconfirmed", "clear", "untested"]  # clear: tested, not a candidate
-
-    @property
-    def name(self) -> str:
-        return f"{self.axis}/{self.group}"
-
-
-VERDICT_ORDER = ("flag", "unconfirmed", "clear", "untested")
-
-
-class Unconfirmed(Record):
-    """A candidate group whose swap did not confirm it, and why."""
-
-    group: str  # axis/group
-    reason: str | None
-
-
-class ProxyRow(Record):
-    """A proxy word: its association with a group, the model's reliance on it, and its swap."""
-
-    column: str
-    group: str
-    word: str
-    examples: int
-    group_rate: float
-    base_rate: float
-    odds_ratio: float
-    association_q: float | None
-    lift: Interval | None
-    q_value: float | None
-    partner: str | None
-    excess_change: Interval | None
-    counterfactual_q: float | None
-
-    @classmethod
-    def of(cls, proxy: Proxy, **more) -> "ProxyRow":
-        association, check = proxy.association, proxy.counterfactual
-        return cls(
-            column=proxy.column,
-            group=proxy.group,
-            word=proxy.word,
-            examples=association.examples,
-            group_rate=association.group_rate,
-            base_rate=association.base_rate,
-            odds_ratio=association.odds_ratio,
-            association_q=association.q_value,
-            lift=proxy.statistics.lift_control,
-            q_value=proxy.statistics.q_value,
-            partner=check.partner,
-            excess_change=check.excess_change,
-            counterfactual_q=check.q_value,
-            **more,
-        )
-
-
-class UnconfirmedProxyRow(ProxyRow):
-    """A proxy word whose swap did not confirm it, and why."""
-
-    reason: str | None
-
-
-class MetricRow(Record):
-    metric: str
-    of_class: str | None
-    by_group: dict[str, float | None]  # the estimate per group (audit.json has the intervals)
-    difference: Interval
-    ratio: float | None
-
-
-class OutcomeRow(Record):
-    """The decisions by one sensitive column (or intersection): each metric per group, gap and ratio."""
-
-    column: str
-    examples: int
-    missing: int
-    groups: dict[str, int]
-    too_small: dict[str, int]
-    metrics: list[MetricRow]
-    reason: Annotated[str | None, LEFT_OUT] = None
-
-    @classmethod
-    def of(cls, gaps: OutcomeGaps) -> "OutcomeRow":
-        metrics = [
-            MetricRow(
-                metric=metric.metric,
-                of_class=metric.of_class,
-                by_group={group: value.estimate for group, value in metric.by_group.items()},
-                difference=metric.difference,
-                ratio=metric.ratio,
-            )
-            for metric in gaps.metrics
-        ]
-        return cls(
-            column=gaps.column, examples=gaps.examples, missing=gaps.missing, groups=gaps.groups,
-            too_small=gaps.too_small, metrics=metrics, reason=gaps.reason or None,
-        )
-
-
-class AuditSummary(Record):
-    """The audit as every summary shows it: the terminal's, ``--format json`` (``model_dump``) and a
-    notebook's. One row per group, the flags and what kept the unconfirmed candidates from being
-    flagged; with sensitive columns, the proxy words and the decisions by group. The whole report is
-    ``audit.json``."""
-
-    run_id: str
-    key: str | None
-    created_at: str | None
-    method: str | None
-    status: str
-    examples: int
-    examples_with_any_term: int
-    confidence: float
-    groups: list[GroupRow]
-    flags: list[str]  # axis/group
-    unconfirmed: list[Unconfirmed]
-    # Only with sensitive columns (an audit without them keeps the summary it always had):
-    findings: Annotated[int | None, LEFT_OUT] = None
-    proxies: Annotated[list[ProxyRow] | None, LEFT_OUT] = None
-    unconfirmed_proxies: Annotated[list[UnconfirmedProxyRow] | None, LEFT_OUT] = None
-    outcomes: Annotated[list[OutcomeRow] | None, LEFT_OUT] = None
-
-    @property
-    def sensitive(self) -> bool:
-        return self.outcomes is not None
-
-
-def audit_summary(report: AuditReport) -> AuditSummary:
-    """The summary of ``report`` (see ``AuditSummary``)."""
-    sensitive = has_sensitive(report)
-    return AuditSummary(
-        run_id=report.run_id,
-        key=report.key,
-        created_at=report.created_at,
-        method=report.method,
-        status=report.status,
-        examples=report.coverage.examples,
-        examples_with_any_term=report.coverage.examples_with_any_term,
-        confidence=report.settings["confidence"],
-        groups=group_rows(report),
-        flags=[f"{f.axis}/{f.group}" for f in report.flags],
-        unconfirmed=[Unconfirmed(group=f"{f.axis}/{f.group}", reason=f.counterfactual.reason) for f in report.unconfirmed],
-        findings=report.findings if sensitive else None,
-        proxies=[ProxyRow.of(proxy) for proxy in report.proxies] if sensitive else None,
-        unconfirmed_proxies=[
-            UnconfirmedProxyRow.of(proxy, reason=proxy.counterfactual.reason) for proxy in report.unconfirmed_proxies
-        ]
-        if sensitive
-        else None,
-        outcomes=[OutcomeRow.of(gaps) for gaps in report.outcomes] if sensitive else None,
-    )
-
-
-def group_rows(report: AuditReport) -> list[GroupRow]:
-    """The audit's groups in the order of its tests, each with its verdict."""
-    verdicts = {(f.axis, f.group): "flag" for f in report.flags}
-    verdicts |= {(f.axis, f.group): "unconfirmed" for f in report.unconfirmed}
-    findings = report.flags + report.unconfirmed
-    swaps = {(f.axis, f.group): f.counterfactual for f in findings if f.counterfactual.measured}
-    rows = []
-    for test in (test for test in report.tests if test.level == "group"):
-        key = (test.axis, test.group)
-        check = swaps.get(key)
-        rows.append(
-            GroupRow(
-                axis=test.axis,
-                group=test.group,
-                examples=test.examples,
-                tested=test.tested,
-                share=test.share,
-                lift=test.lift_control,
-                q_value=test.q_value,
-                swap_change=check.swap.mean_probability_change if check else None,
-                control_change=check.control.mean_probability_change if check else None,
-                verdict=verdicts.get(key, "clear" if test.tested else "untested"),
-            )
-        )
-    return rows
-
-
 def print_summary(report: AuditReport, console: Console) -> None:
-    """The audit's summary (``audit_summary``) for a terminal or a log, then the caveats."""
-    summary = audit_summary(report)
+    """The audit's summary (``audits.view``) for a terminal or a log, then the caveats."""
+    view = audit_view(report)
+    summary = view.summary
     level = round(100 * summary.confidence)
     flags = summary.flags
     console.print(
@@ -304,7 +100,7 @@ def print_summary(report: AuditReport, console: Console) -> None:
         console.print(f"[yellow]unconfirmed[/] {entry.group}: {entry.reason}", highlight=False)
     if summary.sensitive:
         _print_outcomes(report, console)
-        _print_proxies(report, console)
+        _print_proxies(view, console)
     if report.proxies:
         names = ", ".join(flags + [f"proxy {proxy_name(proxy)}" for proxy in report.proxies])
         console.print(
@@ -353,17 +149,17 @@ def _print_outcomes(report: AuditReport, console: Console) -> None:
         console.print(f"[dim]{OUTCOME_MEANING}[/]", highlight=False)
 
 
-def _print_proxies(report: AuditReport, console: Console) -> None:
+def _print_proxies(view: AuditView, console: Console) -> None:
     """Confirmed and unconfirmed proxy words with their association, reliance and counterfactual."""
-    proxies = [(proxy, "flag") for proxy in report.proxies] + [(p, "unconfirmed") for p in report.unconfirmed_proxies]
-    if not proxies:
+    report = view.report
+    if not view.proxies:
         console.print(
             f"No proxy word: of {len(report.associations)} words associated with a group, none is relied on "
             "more than control words.",
             highlight=False,
         )
         return
-    level = round(100 * report.settings["confidence"])
+    level = round(100 * view.summary.confidence)
     table = Table(show_edge=False, header_style="bold", box=None, pad_edge=False, padding=(0, 1))
     headers = (
         "proxy", "group", "odds ratio", "rate (base)", "q", f"lift ({level}% CI)", "q lift", "excess change", "q swap",
@@ -371,27 +167,26 @@ def _print_proxies(report: AuditReport, console: Console) -> None:
     )
     for column in headers:
         table.add_column(column, justify="left" if column in ("proxy", "group", "verdict") else "right", no_wrap=True)
-    for proxy, verdict in proxies:
-        association, check = proxy.association, proxy.counterfactual
+    for proxy in view.proxies:
+        association = proxy.association
         table.add_row(
             proxy.word,
             f"{proxy.column} = {proxy.group}",
             f"{association.odds_ratio:.1f}",
             f"{association.group_rate:.2f} ({association.base_rate:.2f})",
             _number(association.q_value, ".1g"),
-            lift_text(proxy.statistics.lift_control),
-            _number(proxy.statistics.q_value, ".1g"),
-            "-" if check.excess_change is None else check.excess_change.text("+.2f"),
-            _number(check.q_value, ".1g"),
-            VERDICT_STYLE[verdict],
+            lift_text(proxy.lift),
+            _number(proxy.q_value, ".1g"),
+            "-" if proxy.excess_change is None else proxy.excess_change.text("+.2f"),
+            _number(proxy.counterfactual_q, ".1g"),
+            VERDICT_STYLE["flag" if proxy.status == "flagged" else proxy.status],
         )
     console.print(table)
     console.print(f"[dim]{PROXY_MEANING}[/]", highlight=False)
-    for proxy in report.unconfirmed_proxies:
-        console.print(
-            f"[yellow]unconfirmed[/] proxy {proxy_name(proxy)}: {proxy.counterfactual.reason or 'not confirmed'}",
-            highlight=False,
-        )
+    for proxy in view.proxies:
+        if proxy.status == "unconfirmed":
+            name = f"{proxy.word!r} ({proxy.column} = {proxy.group})"
+            console.print(f"[yellow]unconfirmed[/] proxy {name}: {proxy.reason or 'not confirmed'}", highlight=False)
 
 
 def faithfulness_record(report: FaithfulnessReport) -> dict:

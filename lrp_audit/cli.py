@@ -363,7 +363,7 @@ def audit(
     Exit codes: 0 no flag (or a flag without --fail-on-flag), 3 a flag or a confirmed proxy and
     --fail-on-flag (or audit.fail_on_flag) is set, 2 bad input or config, 1 internal error.
     """
-    from lrp_audit.audits.summary import audit_summary
+    from lrp_audit.audits.view import audit_summary
     from lrp_audit.pipelines.job import audit_run
 
     config = _run_config(run_dir, overrides)

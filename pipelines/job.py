@@ -18,7 +18,8 @@ from rich.console import Console
 
 from lrp_audit.audits.audit import run_audit
 from lrp_audit.audits.evaluation import run_evaluation
-from lrp_audit.audits.summary import audit_summary, faithfulness_record
+from lrp_audit.audits.summary import faithfulness_record
+from lrp_audit.audits.view import audit_summary
 from lrp_audit.reports import write_report
 from lrp_audit.run_folder import AUDIT_FILE, FAITHFULNESS_FILE, REPORT_FILE, Kept
 

@@ -10,22 +10,19 @@ from pathlib import Path
 from . import gather, plots
 from .heatmaps import example_view
 from lrp_audit.audits.audit import NOT_IN_KEY
-from lrp_audit.audits.summary import has_sensitive, metric_name
+from lrp_audit.audits.summary import metric_name
+from lrp_audit.audits.view import FindingEvidence, audit_view, has_sensitive
 from lrp_audit.run_folder import AUDIT_FILE, FAITHFULNESS_FILE, TERMS_FILE, complete_manifest, kept_results
 from lrp_audit.run_folder.records import (
     AuditReport,
-    CounterfactualCheck,
     FaithfulnessReport,
-    Finding,
-    DatasetFacts as DatasetRecord,
     Manifest,
     ModelFacts,
     OutcomeGaps,
-    Proxy,
     Record,
     StepReport,
-    Test,
 )
+from lrp_audit.run_folder.records import DatasetFacts as DatasetRecord
 
 from .inputs import read_optional
 
@@ -192,64 +189,21 @@ def _audit(connection, audit: AuditReport, examples_per_heatmap: int) -> dict:
     }
 
 
-def _entry(entry: Finding, status: str) -> dict:
-    """A flag or unconfirmed candidate with its evidence."""
-    return {"axis": entry.axis, "group": entry.group} | _evidence(entry.statistics, entry.counterfactual, status)
-
-
-def _evidence(statistics: Test, check: CounterfactualCheck, status: str) -> dict:
-    """What makes a candidate (a lexicon group or a proxy word) a finding: its reliance and its swap."""
-    return {
-        "status": status,
-        "examples": statistics.examples,
-        "share": statistics.share,
-        "control_share": statistics.control_share,
-        "lift": _plain(statistics.lift_control),
-        "q_value": statistics.q_value,
-        "partner": check.partner,
-        "swap": _plain(check.swap),
-        "control": _plain(check.control),
-        "excess_change": _plain(check.excess_change),
-        "counterfactual_examples": check.examples,
-        "counterfactual_q": check.q_value,
-        "reason": check.reason,
-    }
-
-
 def _verdict(audit: AuditReport) -> dict:
-    coverage = audit.coverage
-    groups, unseen = [], {}
-    for axis, axis_groups in sorted(coverage.axes.items()):
-        for group, counts in sorted(axis_groups.items()):
-            if counts.examples:
-                groups.append({"axis": axis, "group": group, **counts.model_dump()})
-            else:
-                unseen.setdefault(axis, []).append(group)
+    """The verdict's section: the findings with their evidence, the proxy words, the coverage."""
+    view = audit_view(audit)
     return {
         "status": audit.status,
         "key": audit.key,
         "created_at": audit.created_at,
         "settings": audit.settings,
-        "entries": [_entry(e, "flagged") for e in audit.flags] + [_entry(e, "unconfirmed") for e in audit.unconfirmed],
-        "proxies": [_proxy(p, "flagged") for p in audit.proxies]
-        + [_proxy(p, "unconfirmed") for p in audit.unconfirmed_proxies],
+        "entries": view.findings,
+        "proxies": view.proxies,
         "associations": len(audit.associations),
         "flag_count": len(audit.flags),
         "caveats": audit.caveats,
-        "coverage": {
-            "examples": coverage.examples,
-            "with_any_term": coverage.examples_with_any_term,
-            "groups": groups,
-            "unseen": unseen,
-        },
+        "coverage": view.coverage,
     }
-
-
-def _proxy(proxy: Proxy, status: str) -> dict:
-    """A confirmed or unconfirmed proxy word with its association, reliance and counterfactual evidence."""
-    named = {"column": proxy.column, "group": proxy.group, "word": proxy.word}
-    association = {"association": proxy.association.model_dump()}
-    return named | association | _evidence(proxy.statistics, proxy.counterfactual, status)
 
 
 def _sensitive(connection, audit: AuditReport) -> dict:
@@ -316,7 +270,7 @@ def _axes(audit: AuditReport, shares: dict) -> list[dict]:
                 if class_tests
                 else None,
                 "counterfactual": plots.counterfactual_bars(axis, checked) if checked else None,
-                "checked": [_entry(entry, "") for entry in checked],
+                "checked": [FindingEvidence.of(entry, "") for entry in checked],
                 "min_lift": settings["min_lift"],
             }
         )

@@ -17,16 +17,8 @@ from pathlib import Path
 from rich.console import Console
 
 from lrp_audit.audits.compare import Comparison
-from lrp_audit.audits.summary import (
-    VERDICT_ORDER,
-    Unconfirmed,
-    audit_summary,
-    lift_text,
-    print_comparison,
-    print_faithfulness,
-    print_summary,
-    swap_text,
-)
+from lrp_audit.audits.summary import lift_text, print_comparison, print_faithfulness, print_summary, swap_text
+from lrp_audit.audits.view import VERDICT_ORDER, Unconfirmed, audit_view
 from lrp_audit.run_folder.records import AuditReport, FaithfulnessReport, Interval, Manifest
 
 from .context import run_facts
@@ -36,8 +28,9 @@ TEMPLATE = "notebook.html.j2"
 
 
 @dataclass(frozen=True)
-class _AuditView:
-    """The audit's summary (``audits.summary.AuditSummary``) as the notebook shows it: flags first."""
+class _Fragment:
+    """The audit as the notebook's fragment shows it (from ``audits.view``): the verdict, then its
+    groups with flags first, its proxy words and the unconfirmed candidates."""
 
     run_id: str
     method: str
@@ -51,19 +44,17 @@ class _AuditView:
     unconfirmed: list[Unconfirmed]
 
 
-def audit_view(report: AuditReport) -> _AuditView:
-    """The audit as the notebook shows it: the verdict, then its groups with flags first."""
-    summary = audit_summary(report)
-    proxies = [("flag", proxy) for proxy in summary.proxies or []]
-    proxies += [("unconfirmed", proxy) for proxy in summary.unconfirmed_proxies or []]
-    return _AuditView(
+def _fragment(report: AuditReport) -> _Fragment:
+    view = audit_view(report)
+    summary = view.summary
+    return _Fragment(
         run_id=summary.run_id,
         method=summary.method or "unknown method",
         examples=summary.examples,
         with_terms=summary.examples_with_any_term,
         level=round(100 * summary.confidence),
         findings=report.findings,
-        flag_names=summary.flags + [f"proxy {p.word!r} ({p.column} = {p.group})" for verdict, p in proxies if verdict == "flag"],
+        flag_names=summary.flags + [f"proxy {p.word!r} ({p.column} = {p.group})" for p in view.proxies if p.status == "flagged"],
         groups=[
             {
                 "name": row.name,
@@ -76,13 +67,17 @@ def audit_view(report: AuditReport) -> _AuditView:
             }
             for row in sorted(summary.groups, key=lambda row: VERDICT_ORDER.index(row.verdict))
         ],
-        proxies=[{"verdict": verdict, "reason": None, **proxy.model_dump()} for verdict, proxy in proxies],
+        proxies=[
+            {"verdict": "flag" if p.status == "flagged" else p.status, "word": p.word, "column": p.column, "group": p.group,
+             "reason": p.reason if p.status == "unconfirmed" else None}
+            for p in view.proxies
+        ],
         unconfirmed=summary.unconfirmed,
     )
 
 
 def audit_html(report: AuditReport) -> str:
-    return _macro("audit")(audit_view(report))
+    return _macro("audit")(_fragment(report))
 
 
 def faithfulness_html(report: FaithfulnessReport) -> str:
@@ -160,7 +155,7 @@ def _run_view(path: Path, manifest: Manifest, audit: AuditReport | None, report:
         "examples": facts.counts.get("examples", 0),
         "errors": facts.counts.get("errors", 0),
         "tokens": facts.counts.get("tokens"),
-        "audit": audit_view(audit) if audit is not None else None,
+        "audit": _fragment(audit) if audit is not None else None,
         "report": str(report) if report else None,
         "report_link": _link(report) if report else None,
     }

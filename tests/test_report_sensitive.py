@@ -13,7 +13,8 @@ from test_relevance_by_group import planted_examples, write_tables
 from lrp_audit.audits.database import connect, run_named
 from lrp_audit.audits.lexicon import terms_table
 from lrp_audit.audits.settings import AuditSettings
-from lrp_audit.audits.summary import audit_summary, print_summary
+from lrp_audit.audits.summary import print_summary
+from lrp_audit.audits.view import audit_summary
 from lrp_audit.reports import write_report
 from lrp_audit.run_folder.records import (
     Association,
