@@ -82,7 +82,7 @@ class Placement:
     num_cpus: float = 0.5  # what each worker reserves: the read tasks need the rest of the node
 
 
-def _alive() -> list[dict]:
+def alive_records() -> list[dict]:
     """Ray's records of the cluster's nodes that are alive now, in the order of their ids."""
     import ray
 
@@ -91,16 +91,16 @@ def _alive() -> list[dict]:
 
 def alive_nodes() -> set[str]:
     """The ids of the cluster's nodes that are alive now."""
-    return {node["NodeID"] for node in _alive()}
+    return {node["NodeID"] for node in alive_records()}
 
 
-def placements(runtime: RuntimeSection) -> list[Placement]:
+def placements(runtime: RuntimeSection, nodes: list[dict] | None = None) -> list[Placement]:
     """Where model workers go now: every GPU of the cluster gets one; every node without GPUs gets
     ``node CPUs // runtime.cpus_per_worker`` workers (one using all its cores when that is unset),
     each with that many threads. ``runtime.num_workers`` caps the total: the first nodes keep theirs,
     and without ``cpus_per_worker`` the workers are spread over the CPU nodes, sharing each node's
-    cores."""
-    nodes = _alive()
+    cores. ``nodes``: the alive nodes' records (``alive_records()``), where the caller has just read them."""
+    nodes = alive_records() if nodes is None else nodes
     gpu_nodes = [(node["NodeID"], int(node["Resources"].get("GPU", 0))) for node in nodes]
     gpu_nodes = [(node, gpus) for node, gpus in gpu_nodes if gpus]
     if gpu_nodes:

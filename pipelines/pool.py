@@ -31,7 +31,7 @@ from lrp_audit.lrp import LRPError
 from lrp_audit.lrp.console import progress
 from lrp_audit.run_folder.records import PoolFacts
 
-from .cluster import Placement, alive_nodes, placements
+from .cluster import Placement, alive_nodes, alive_records, placements
 from .config import ScanConfig
 from .worker import ModelWorker
 
@@ -184,12 +184,13 @@ class ModelPool(Pool):
         """Workers for every node of the cluster as ``placements`` says, none for nodes that left."""
         import ray
 
-        alive = alive_nodes()
+        nodes = alive_records()  # read once: which nodes are alive, and what each holds
+        alive = {node["NodeID"] for node in nodes}
         for worker in self.workers:
             if worker.node not in alive:
                 ray.kill(worker.actor)
         self.workers = [worker for worker in self.workers if worker.node in alive]
-        for plan in placements(self.config.runtime):
+        for plan in placements(self.config.runtime, nodes):
             missing = plan.workers - sum(worker.node == plan.node for worker in self.workers)
             self.workers += [_Worker(_start(plan, self.config), plan.node) for _ in range(missing)]
 
