@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
 from rich.console import Console
 from rich.table import Table
 
-from lrp_audit.run_folder.records import AuditReport, FaithfulnessReport, Interval, OutcomeMetric, Proxy
+from lrp_audit.run_folder.records import AuditReport, FaithfulnessReport, Interval, OutcomeMetric
 
 from .compare import Comparison
-from .view import AuditView, GroupRow, audit_view
+from .view import AuditView, GroupRow, audit_view, proxy_name
 
 
 def lift_text(lift: Interval | None) -> str:
@@ -56,11 +54,6 @@ def metric_name(metric: OutcomeMetric) -> str:
     return name if metric.of_class is None else f"{name} ({metric.of_class})"
 
 
-def proxy_name(proxy: Proxy) -> str:
-    """``'lacrosse' (gender = f)``: the word and the group it stands in for."""
-    return f"{proxy.word!r} ({proxy.column} = {proxy.group})"
-
-
 def print_summary(report: AuditReport, console: Console) -> None:
     """The audit's summary (``audits.view``) for a terminal or a log, then the caveats."""
     view = audit_view(report)
@@ -102,7 +95,7 @@ def print_summary(report: AuditReport, console: Console) -> None:
         _print_outcomes(report, console)
         _print_proxies(view, console)
     if report.proxies:
-        names = ", ".join(flags + [f"proxy {proxy_name(proxy)}" for proxy in report.proxies])
+        names = ", ".join(view.finding_names)
         console.print(
             f"[bold red]flagged ({report.findings} finding{'' if report.findings == 1 else 's'}):[/] {names}: "
             "the model relies on these words; "
@@ -179,14 +172,15 @@ def _print_proxies(view: AuditView, console: Console) -> None:
             _number(proxy.q_value, ".1g"),
             "-" if proxy.excess_change is None else proxy.excess_change.text("+.2f"),
             _number(proxy.counterfactual_q, ".1g"),
-            VERDICT_STYLE["flag" if proxy.status == "flagged" else proxy.status],
+            VERDICT_STYLE[proxy.verdict],
         )
     console.print(table)
     console.print(f"[dim]{PROXY_MEANING}[/]", highlight=False)
     for proxy in view.proxies:
-        if proxy.status == "unconfirmed":
-            name = f"{proxy.word!r} ({proxy.column} = {proxy.group})"
-            console.print(f"[yellow]unconfirmed[/] proxy {name}: {proxy.reason or 'not confirmed'}", highlight=False)
+        if proxy.verdict == "unconfirmed":
+            console.print(
+                f"[yellow]unconfirmed[/] proxy {proxy_name(proxy)}: {proxy.reason or 'not confirmed'}", highlight=False
+            )
 
 
 def faithfulness_record(report: FaithfulnessReport) -> dict:

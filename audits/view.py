@@ -243,6 +243,11 @@ class Evidence:
     counterfactual_q: float | None
     reason: str | None
 
+    @property
+    def verdict(self) -> str:
+        """The status as the summaries name it: flag or unconfirmed (``GroupRow.verdict``)."""
+        return "flag" if self.status == "flagged" else self.status
+
     @staticmethod
     def parts(statistics: Test, check: CounterfactualCheck, status: str) -> dict:
         """The fields of the evidence of a test and its swap."""
@@ -323,6 +328,16 @@ class AuditView:
     findings: list[FindingEvidence]  # the flags, then the unconfirmed candidates
     proxies: list[ProxyEvidence]  # the confirmed proxy words, then the unconfirmed
     coverage: CoverageView
+
+    @property
+    def finding_names(self) -> list[str]:
+        """What the verdict names: the flagged groups, then the confirmed proxy words."""
+        return self.summary.flags + [f"proxy {proxy_name(p)}" for p in self.proxies if p.verdict == "flag"]
+
+
+def proxy_name(proxy: Proxy | ProxyEvidence) -> str:
+    """``'lacrosse' (gender = f)``: the word and the group it stands in for."""
+    return f"{proxy.word!r} ({proxy.column} = {proxy.group})"
 
 
 def audit_view(report: AuditReport) -> AuditView:

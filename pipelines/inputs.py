@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
+
+from lrp_audit.run_folder import write_atomic
 
 from .config import ConfigError
 
@@ -44,10 +45,7 @@ def data_file(data: Any, output_dir: str | Path) -> Path:
         stream.write_table(table)
     path = Path(output_dir) / INPUTS / f"table-{digest.hexdigest()[:HASH_CHARS]}.parquet"
     if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        pq.write_table(table, partial)
-        os.replace(partial, path)
+        write_atomic(table, path)
     return path
 
 

@@ -15,6 +15,7 @@ from lrp_audit.audits.view import FindingEvidence, audit_view, has_sensitive
 from lrp_audit.run_folder import AUDIT_FILE, FAITHFULNESS_FILE, TERMS_FILE, complete_manifest, kept_results
 from lrp_audit.run_folder.records import (
     AuditReport,
+    DatasetFacts,
     FaithfulnessReport,
     Manifest,
     ModelFacts,
@@ -22,7 +23,6 @@ from lrp_audit.run_folder.records import (
     Record,
     StepReport,
 )
-from lrp_audit.run_folder.records import DatasetFacts as DatasetRecord
 
 from .inputs import read_optional
 
@@ -101,7 +101,9 @@ def _plain(record: Record | None) -> dict | None:
 
 
 @dataclass(frozen=True)
-class DatasetFacts:
+class DatasetNames:
+    """What names a run's dataset in the report (each None where the run does not say)."""
+
     name: str | None
     config: str | None
     split: str | None
@@ -116,7 +118,7 @@ class RunFacts:
     run_id: str
     model: str | None
     revision: str | None
-    dataset: DatasetFacts
+    dataset: DatasetNames
     method: str | None
     target: int | str | None
     explained: str | None
@@ -129,13 +131,13 @@ class RunFacts:
 def run_facts(manifest: Manifest) -> RunFacts:
     config = manifest.config or {}
     model = manifest.model or _section(config, "model", ModelFacts)
-    dataset = manifest.dataset or _section(config, "dataset", DatasetRecord)
+    dataset = manifest.dataset or _section(config, "dataset", DatasetFacts)
     attribution = manifest.attribution
     return RunFacts(
         run_id=manifest.run_id,
         model=model.name if model else None,
         revision=model.revision if model else None,
-        dataset=DatasetFacts(*(getattr(dataset, key) if dataset else None for key in ("name", "config", "split", "limit"))),
+        dataset=DatasetNames(*(getattr(dataset, key) if dataset else None for key in ("name", "config", "split", "limit"))),
         method=manifest.method,
         target=attribution.target if attribution else None,
         explained=explained_quantity(attribution.target, attribution.contrast) if attribution else None,

@@ -19,7 +19,7 @@ from rich.console import Console
 from lrp_audit.audits.compare import Comparison
 from lrp_audit.audits.summary import lift_text, print_comparison, print_faithfulness, print_summary, swap_text
 from lrp_audit.audits.view import VERDICT_ORDER, Unconfirmed, audit_view
-from lrp_audit.run_folder.records import AuditReport, FaithfulnessReport, Interval, Manifest
+from lrp_audit.run_folder.records import AuditReport, FaithfulnessReport, Manifest
 
 from .context import run_facts
 from .render import environment
@@ -54,7 +54,7 @@ def _fragment(report: AuditReport) -> _Fragment:
         with_terms=summary.examples_with_any_term,
         level=round(100 * summary.confidence),
         findings=report.findings,
-        flag_names=summary.flags + [f"proxy {p.word!r} ({p.column} = {p.group})" for p in view.proxies if p.status == "flagged"],
+        flag_names=view.finding_names,
         groups=[
             {
                 "name": row.name,
@@ -68,8 +68,8 @@ def _fragment(report: AuditReport) -> _Fragment:
             for row in sorted(summary.groups, key=lambda row: VERDICT_ORDER.index(row.verdict))
         ],
         proxies=[
-            {"verdict": "flag" if p.status == "flagged" else p.status, "word": p.word, "column": p.column, "group": p.group,
-             "reason": p.reason if p.status == "unconfirmed" else None}
+            {"verdict": p.verdict, "word": p.word, "column": p.column, "group": p.group,
+             "reason": p.reason if p.verdict == "unconfirmed" else None}
             for p in view.proxies
         ],
         unconfirmed=summary.unconfirmed,
@@ -177,9 +177,7 @@ def _macro(name: str):
 
 @cache
 def _template():
-    environment_ = environment()
-    environment_.filters["interval_text"] = lambda value, spec=".3g": "-" if value is None else Interval.text(value, spec)
-    return environment_.get_template(TEMPLATE)
+    return environment().get_template(TEMPLATE)
 
 
 def _printed(show) -> str:

@@ -14,7 +14,7 @@ def number(value: float | None, spec: str = ".3g") -> str:
     return "-" if value is None else format(value, spec)
 
 
-def interval(value: dict | None, spec: str = ".3g") -> str:
+def interval(value: Interval | dict | None, spec: str = ".3g") -> str:
     """``estimate [low, high]``, or the estimate alone when the interval could not be computed."""
     return "-" if value is None else Interval.model_validate(value).text(spec)
 

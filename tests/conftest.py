@@ -1,6 +1,7 @@
 import sys
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -11,6 +12,17 @@ import tiny  # noqa: E402
 from browser import browser_fixture, chromium_fixture, page_fixture, problems_fixture  # noqa: E402, F401
 
 TEXTS = ["She is a brilliant engineer and he said yes.", "ok then", "The nurse checked the results twice."]
+
+
+def assert_same_tables(run_a: Path, run_b: Path) -> None:
+    """Two runs' tables hold the same rows, exactly (read with their schemas, sorted by their keys)."""
+    from lrp_audit.run_folder import KEYS, SCHEMAS
+
+    for table in SCHEMAS:
+        keys = [(key, "ascending") for key in KEYS[table]]
+        a = pq.read_table(run_a / table, schema=SCHEMAS[table]).sort_by(keys)
+        b = pq.read_table(run_b / table, schema=SCHEMAS[table]).sort_by(keys)
+        assert a.equals(b), table
 
 
 @pytest.fixture(scope="session")

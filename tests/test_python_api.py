@@ -14,6 +14,7 @@ import pytest
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 import leak
+from conftest import assert_same_tables
 import lrp_audit
 from lrp_audit.pipelines.config import ConfigError, load_config
 from lrp_audit.pipelines.job import run_job
@@ -21,8 +22,6 @@ from lrp_audit.run_folder import AuditReport
 
 ROWS = 40
 SETTINGS = {"audit": {"resamples": 200, "min_examples": 5, "counterfactual_examples": 40}}
-# What a run's tables hold that depends on where it ran, not on what it found.
-RUN_SPECIFIC = {"run_id"}
 
 
 @pytest.fixture(scope="module")
@@ -41,23 +40,6 @@ def from_frame(frame, leak_model, tmp_path_factory):
     )
 
 
-def _tables(run_dir) -> dict[str, pd.DataFrame]:
-    """A run's tables in a stable order, without what names the run."""
-    tables = {}
-    for name in ("tokens", "words", "examples", "errors"):
-        table = pq.read_table(run_dir / name).to_pandas()
-        table = table.drop(columns=[c for c in table.columns if c in RUN_SPECIFIC])
-        keys = [c for c in ("example_id", "token_index", "word_index") if c in table.columns]
-        tables[name] = table.sort_values(keys).reset_index(drop=True) if keys else table
-    return tables
-
-
-def _assert_same_tables(run_a, run_b) -> None:
-    a, b = _tables(run_a), _tables(run_b)
-    for name in a:
-        pd.testing.assert_frame_equal(a[name], b[name], check_dtype=True, obj=name)
-
-
 def test_a_dataframe_gives_the_tables_of_the_same_rows_scanned_from_a_file(from_frame, frame, leak_model, tmp_path):
     path = tmp_path / "rows.csv"
     pa_csv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), path)
@@ -65,7 +47,7 @@ def test_a_dataframe_gives_the_tables_of_the_same_rows_scanned_from_a_file(from_
         str(leak_model), str(path), label_column="label", sensitive_columns=["gender"],
         runtime={"output_dir": str(tmp_path / "runs")}, **SETTINGS,
     )
-    _assert_same_tables(from_frame.path, from_file.path)
+    assert_same_tables(from_frame.path, from_file.path)
 
 
 def test_an_arrow_table_and_a_datasets_dataset_give_the_tables_of_the_dataframe(from_frame, frame, leak_model, tmp_path):
@@ -75,7 +57,7 @@ def test_an_arrow_table_and_a_datasets_dataset_give_the_tables_of_the_dataframe(
             str(leak_model), data, label_column="label", sensitive_columns=["gender"], runtime={"output_dir": str(tmp_path)},
             audit={"enabled": False},
         )
-        _assert_same_tables(from_frame.path, run.path)
+        assert_same_tables(from_frame.path, run.path)
 
 
 def test_a_model_object_gives_the_tables_of_its_folder(from_frame, frame, leak_model, tmp_path):
@@ -85,7 +67,7 @@ def test_a_model_object_gives_the_tables_of_its_folder(from_frame, frame, leak_m
         model, frame, tokenizer=tokenizer, label_column="label", sensitive_columns=["gender"],
         runtime={"output_dir": str(tmp_path)}, audit={"enabled": False},
     )
-    _assert_same_tables(from_frame.path, run.path)
+    assert_same_tables(from_frame.path, run.path)
     again = lrp_audit.scan(
         model, frame, tokenizer=tokenizer, label_column="label", sensitive_columns=["gender"],
         runtime={"output_dir": str(tmp_path)}, audit={"enabled": False},

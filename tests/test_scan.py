@@ -23,6 +23,7 @@ import yaml
 
 from typer.testing import CliRunner
 
+from conftest import assert_same_tables
 from http_files import served
 from lrp_audit.cli import app
 from lrp_audit.pipelines.config import ConfigError, load_config
@@ -256,14 +257,6 @@ def _kill_mid_scan(config: Path, examples_dir: Path) -> int:
     return len(list(examples_dir.glob("*.parquet")))
 
 
-def _same_tables(run_a: Path, run_b: Path) -> None:
-    for table in SCHEMAS:
-        keys = [(key, "ascending") for key in KEYS[table]]
-        a = pq.read_table(run_a / table, schema=SCHEMAS[table]).sort_by(keys)
-        b = pq.read_table(run_b / table, schema=SCHEMAS[table]).sort_by(keys)
-        assert a.equals(b), table
-
-
 @pytest.mark.slow
 def test_a_killed_scan_of_a_served_dataset_resumes_to_the_result_of_a_local_scan(
     runtime, tmp_path, model_dir, data_file
@@ -281,7 +274,7 @@ def test_a_killed_scan_of_a_served_dataset_resumes_to_the_result_of_a_local_scan
         resumed = run_scan(load_config(killed), runtime)
     assert resumed.shards_done_now == 12 - finished_before
     fresh = run_scan(load_config(write_config(tmp_path, model_dir, data_file, runtime={"run_id": "fresh", "shard_rows": 4})), runtime)
-    _same_tables(resumed.run_dir, fresh.run_dir)
+    assert_same_tables(resumed.run_dir, fresh.run_dir)
 
 
 @pytest.mark.slow
