@@ -10,17 +10,26 @@ unconfirmed, never as flagged.
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from lrp_audit.run_folder import AUDIT_FILE, TERMS_FILE, Kept, complete_manifest, current_or_made, settings_key, write_atomic
+from lrp_audit.run_folder import (
+    AUDIT_FILE,
+    LANGUAGES_FILE,
+    TERMS_FILE,
+    Kept,
+    complete_manifest,
+    current_or_made,
+    settings_key,
+    write_atomic,
+)
 from lrp_audit.run_folder.records import (
     AuditReport,
     CounterfactualCheck,
@@ -28,6 +37,8 @@ from lrp_audit.run_folder.records import (
     Finding,
     GroupCoverage,
     IntervalMethod,
+    LanguageCoverage,
+    LanguageReport,
     Manifest,
     Proxy,
     TermCoverage,
@@ -37,7 +48,8 @@ from lrp_audit.run_folder.records import (
 
 from .counterfactual import VARIANTS, Example, Outcome, build_examples
 from .database import connect, materialize, run_named, scale_config
-from .lexicon import Lexicon, load_lexicons, terms_table
+from .languages.detection import run_languages, with_setting
+from .lexicon import Lexicon, in_languages, load_lexicons, terms_table
 from .moments import SampleMoments, examples_with_any_term, materialize_shares, moments_by_test, samples
 from .outcomes import outcome_gaps
 from .proxies import PROXY_AXIS, WordCounts, associated, candidate_words, proxy_terms, replacements, word_associations
@@ -59,7 +71,7 @@ Predict = Callable[[list[dict]], list[dict]]
 # The fields of a test's record that its moments give, tested or not.
 SEEN = ("level", "axis", "group", "prediction", "term", "examples", "examples_with_controls", "share",
         "expected_share", "control_share", "top1_rate", "topk_rate")
-FILES = (AUDIT_FILE, TERMS_FILE)  # the current audit, at the top of the run folder
+FILES = (AUDIT_FILE, TERMS_FILE, LANGUAGES_FILE)  # the current audit, at the top of the run folder
 STEP = "audit"  # every audit is kept in kept/audit-<key>/
 NO_MODEL = "no model to rerun (the run's config has no loadable model)"
 # Settings that say what to do with the result, or how to compute it, not what it is.
@@ -78,11 +90,13 @@ CAVEATS = [
 # The swap plan's inputs; `chosen` is the registered sample of example ids.
 EXAMPLES_WITH_GROUP = 'SELECT DISTINCT example_id FROM term_words WHERE axis = ? AND "group" = ? ORDER BY example_id'
 CHOSEN_EXAMPLES = """
-    SELECT example_id, text, text_pair, target FROM examples SEMI JOIN chosen USING (example_id) ORDER BY example_id
+    SELECT example_id, text, text_pair, target, language
+    FROM examples JOIN example_languages USING (example_id) SEMI JOIN chosen USING (example_id)
+    ORDER BY example_id
 """
 CHOSEN_MATCHES = """
     SELECT matches.example_id, matches.segment, matches.char_start, matches.char_end, terms.replacement
-    FROM matches JOIN terms USING (axis, "group", term) SEMI JOIN chosen USING (example_id)
+    FROM matches JOIN terms USING (language, axis, "group", term) SEMI JOIN chosen USING (example_id)
     WHERE matches.axis = ? AND matches."group" = ?
     ORDER BY ALL
 """
@@ -120,19 +134,27 @@ def run_audit(run_dir: str | Path, settings: AuditSettings, predict: Predict | N
     key = audit_key(manifest, settings, lexicons, predict is not None)
 
     def make(folder: Path) -> AuditReport:
-        terms = terms_table(lexicons)
+        languages = run_languages(run_dir, settings.language)
+        terms = terms_table(in_languages(lexicons, set(languages.column("language").to_pylist())))
         write_atomic(terms, folder / TERMS_FILE)
-        return _audit(run_dir, manifest, settings, lexicons, terms, predict)
+        write_atomic(with_setting(languages, settings.language), folder / LANGUAGES_FILE)
+        return _audit(run_dir, manifest, settings, lexicons, terms, languages, predict)
 
     return current_or_made(run_dir, STEP, key, FILES, make, AuditReport)
 
 
 def _audit(
-    run_dir: Path, manifest: Manifest, settings: AuditSettings, lexicons: list[Lexicon], terms: pa.Table, predict
+    run_dir: Path,
+    manifest: Manifest,
+    settings: AuditSettings,
+    lexicons: list[Lexicon],
+    terms: pa.Table,
+    languages: pa.Table,
+    predict,
 ) -> AuditReport:
     """Shares (SQL) -> tests -> counterfactual check of the candidates -> the report."""
     with tempfile.TemporaryDirectory(prefix="lrp-audit-spill-") as spill:
-        connection = connect(run_dir, terms, scale_config(spill, settings.memory_limit))
+        connection = connect(run_dir, terms, scale_config(spill, settings.memory_limit), languages)
         try:
             return _audited(connection, manifest, settings, lexicons, terms, predict)
         finally:
@@ -143,13 +165,15 @@ def _audited(
     connection, manifest: Manifest, settings: AuditSettings, lexicons: list[Lexicon], terms: pa.Table, predict
 ) -> AuditReport:
     """The audit over the run's views in ``connection``. Candidate proxies join the lexicon's terms
-    (under ``PROXY_AXIS``) before the terms are matched, so one pass computes every share, and
-    no candidate proxy serves as a control word."""
+    (under ``PROXY_AXIS``, in every language) before the terms are matched, so one pass computes
+    every share, and no candidate proxy serves as a control word. ``lexicons`` are all the audit's
+    lexicons; ``terms`` those of the languages the examples are in."""
     counts = word_associations(connection, settings)
     associations = associated(counts, settings)
     words = candidate_words(associations, settings)
+    seen = _languages(connection)
     if words:
-        connection.register("terms", pa.concat_tables([terms, proxy_terms(words)]))
+        connection.register("terms", pa.concat_tables([terms, proxy_terms(words, sorted(seen))]))
     materialize(connection)
     materialize_shares(connection, settings.top_k)
     coverage = run_named(connection, "coverage").to_pandas()
@@ -163,13 +187,13 @@ def _audited(
     candidates = [
         test for test in tests if test.tested and test.level == "group" and _passes_statistics(test, settings)
     ]
-    by_axis = {lexicon.axis: lexicon for lexicon in lexicons}
+    axes = sorted({lexicon.axis for lexicon in lexicons})
     proxies = [
         (association, proxy_tests[association.word])
         for association in associations
         if association.word in proxy_tests and _passes_statistics(proxy_tests[association.word], settings)
     ]
-    swaps = [_lexicon_swap(connection, test, by_axis, settings, predict) for test in candidates]
+    swaps = [_lexicon_swap(connection, test, lexicons, settings, predict) for test in candidates]
     swaps += [_proxy_swap(connection, association, counts, settings, predict) for association, _ in proxies]
     checks = _counterfactuals(swaps, settings, predict)
     findings = [
@@ -188,8 +212,8 @@ def _audited(
         status="flagged" if flags or confirmed else "clear",
         method=manifest.method,
         settings=settings.model_dump(),
-        lexicons=[lexicon.summary() for lexicon in lexicons],
-        coverage=_coverage(coverage, examples_with_any_term(connection, list(by_axis)), num_examples),
+        lexicons=[lexicon.summary() for lexicon in in_languages(lexicons, seen)],
+        coverage=_coverage(coverage, examples_with_any_term(connection, axes), num_examples),
         tests=tests,
         flags=flags,
         unconfirmed=[finding for finding in findings if not finding.counterfactual.confirmed],
@@ -198,6 +222,7 @@ def _audited(
         associations=associations,
         proxies=confirmed,
         unconfirmed_proxies=[proxy for proxy in found_proxies if not proxy.counterfactual.confirmed],
+        languages=_language_report(connection, settings, lexicons),
     )
 
 
@@ -287,22 +312,46 @@ def _passes_statistics(test: Test, settings: AuditSettings) -> bool:
 
 @dataclass(frozen=True)
 class Swap:
-    """A candidate's counterfactual: its swap plans, or the reason it has none."""
+    """A candidate's counterfactual: its swap plans, or the reason it has none, and the examples of
+    its sample left out as unsafe to swap, by reason."""
 
     partner: str | None
     examples: list[Example]
     reason: str | None
+    left_out: dict[str, int] = field(default_factory=dict)
 
 
-def _lexicon_swap(connection, test: Test, lexicons: dict[str, Lexicon], settings: AuditSettings, predict) -> Swap:
-    """Swap a candidate group's terms for its partner's (the lexicon's swap rows)."""
-    partner = lexicons[test.axis].spec.groups[test.group].swap_with
+def _lexicon_swap(connection, test: Test, lexicons: list[Lexicon], settings: AuditSettings, predict) -> Swap:
+    """Swap a candidate group's terms for its partner's (the lexicon's swap rows), with the words
+    that agree with them where the language's lexicon gives the partner a grammatical gender."""
+    groups = {lexicon.language: lexicon.spec.groups for lexicon in lexicons if lexicon.axis == test.axis}
+    partner = next(g[test.group].swap_with for g in groups.values() if test.group in g)
     if partner is None:
         return Swap(partner, [], f"group {test.group} has no swap_with partner in its lexicon")
     if predict is None:
         return Swap(partner, [], NO_MODEL)
-    examples = _plan(connection, test.axis, test.group, f"sample/{test.axis}/{test.group}", settings)
-    return Swap(partner, examples, None if examples else "no example has a term with a swap partner")
+    genders = {
+        language: g[partner].grammatical_gender
+        for language, g in groups.items()
+        if partner in g and g[partner].grammatical_gender is not None
+    }
+    examples = _plan(connection, test.axis, test.group, f"sample/{test.axis}/{test.group}", settings, genders=genders)
+    return _swap(partner, examples, "no example has a term with a swap partner")
+
+
+def _swap(partner: str | None, planned: list[Example], nothing: str) -> Swap:
+    """A swap of the ``planned`` examples; those left out are counted by reason."""
+    examples = [example for example in planned if example.left_out is None]
+    left_out = Counter(example.left_out for example in planned if example.left_out is not None)
+    if examples:
+        return Swap(partner, examples, None, dict(sorted(left_out.items())))
+    if left_out:
+        return Swap(partner, [], f"every example was left out: {_reasons(left_out)}", dict(sorted(left_out.items())))
+    return Swap(partner, [], nothing)
+
+
+def _reasons(left_out: Counter) -> str:
+    return "; ".join(f"{count} for {reason}" for reason, count in left_out.most_common())
 
 
 def _proxy_swap(
@@ -316,13 +365,16 @@ def _proxy_swap(
         return Swap(pool.partner, [], NO_MODEL)
     key = f"proxy/{association.column}/{association.group}/{association.word}"
     examples = _plan(connection, PROXY_AXIS, association.word, key, settings, pool.words)
-    return Swap(pool.partner, examples, None if examples else "no example to replace it in")
+    return _swap(pool.partner, examples, "no example to replace it in")
 
 
 def _counterfactuals(swaps: list[Swap], settings: AuditSettings, predict) -> list[CounterfactualCheck]:
     """Rerun every planned swap and its control (one pooled call); q-values over the measured ones."""
     plans = [(index, swap.examples) for index, swap in enumerate(swaps) if swap.examples]
-    checks = [CounterfactualCheck(partner=swap.partner, confirmed=False, reason=swap.reason) for swap in swaps]
+    checks = [
+        CounterfactualCheck(partner=swap.partner, confirmed=False, reason=swap.reason, left_out=swap.left_out or None)
+        for swap in swaps
+    ]
     rows = [
         dict(zip(("text", "text_pair"), example.texts(variant))) | {"target": example.target}
         for _, examples in plans
@@ -342,6 +394,7 @@ def _counterfactuals(swaps: list[Swap], settings: AuditSettings, predict) -> lis
         measured[index] = {
             "examples": len(examples),
             "unswappable_terms": sum(example.unswappable for example in examples),
+            "left_out": checks[index].left_out,
             "swap": outcome.effect("swapped"),
             "control": outcome.effect("control"),
             "excess_change": mean_interval(
@@ -370,10 +423,17 @@ def unconfirmed_reason(check: CounterfactualCheck, settings: AuditSettings) -> s
 
 
 def _plan(
-    connection, axis: str, group: str, key: str, settings: AuditSettings, pool: list[str] | None = None
+    connection,
+    axis: str,
+    group: str,
+    key: str,
+    settings: AuditSettings,
+    pool: list[str] | None = None,
+    genders: dict[str, str] | None = None,
 ) -> list[Example]:
     """The swap plan for a seeded sample of the examples that contain the group: each term replaced
-    by its lexicon replacement, or (a proxy's) by a word drawn from ``pool``."""
+    by its lexicon replacement, or (a proxy's) by a word drawn from ``pool``; in the languages of
+    ``genders`` (the partner's grammatical gender) the words that agree change too."""
     rng = rng_for(settings.seed, key)
     ids = [row["example_id"] for row in _rows(connection, EXAMPLES_WITH_GROUP, [axis, group])]
     if len(ids) > settings.counterfactual_examples:
@@ -385,7 +445,41 @@ def _plan(
     connection.unregister("chosen")
     if pool is not None:
         matches = [match | {"replacement": str(rng.choice(pool))} for match in matches]
-    return build_examples(examples, matches, control_words, rng)
+    return build_examples(examples, matches, control_words, rng, genders)
+
+
+def _languages(connection) -> set[str]:
+    return {row[0] for row in connection.sql("SELECT DISTINCT language FROM example_languages").fetchall()}
+
+
+LANGUAGE_COUNTS = """
+    SELECT language, count(*)::INTEGER AS examples, count(*) FILTER (WHERE detected)::INTEGER AS detected,
+           count(*) FILTER (WHERE example_id IN (SELECT example_id FROM term_words WHERE axis <> ?))::INTEGER AS touched
+    FROM example_languages
+    GROUP BY language
+    ORDER BY examples DESC, language
+"""
+
+
+def _language_report(connection, settings: AuditSettings, lexicons: list[Lexicon]) -> LanguageReport:
+    """Each language of the examples: how many, how many detected, how many any term touched, and
+    which of the audit's axes have a lexicon in it."""
+    axes = sorted({lexicon.axis for lexicon in lexicons})
+    covered = {(lexicon.axis, lexicon.language) for lexicon in lexicons}
+    return LanguageReport(
+        setting=settings.language,
+        languages=[
+            LanguageCoverage(
+                language=language,
+                examples=examples,
+                detected=detected,
+                examples_with_any_term=touched,
+                axes=[axis for axis in axes if (axis, language) in covered],
+                without_lexicon=[axis for axis in axes if (axis, language) not in covered],
+            )
+            for language, examples, detected, touched in connection.sql(LANGUAGE_COUNTS, params=[PROXY_AXIS]).fetchall()
+        ],
+    )
 
 
 def _rows(connection, sql: str, params: list | None = None) -> list[dict]:

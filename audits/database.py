@@ -1,8 +1,8 @@
 """DuckDB over a run's Parquet, read in place, and the named queries of ``queries/``.
 
-``connect(run_dir)`` registers the views ``tokens``, ``words``, ``examples``, ``errors`` and
-``terms`` (plus ``term_words``, ``matches``, ``example_totals``, ``sensitive_groups``) from
-``queries/views.sql``. Query parameters are DuckDB variables, always set through bound values
+``connect(run_dir)`` registers the views ``tokens``, ``words``, ``examples``, ``errors``,
+``terms`` and ``example_languages`` (plus ``term_words``, ``matches``, ``example_totals``,
+``sensitive_groups``) from ``queries/views.sql``. Query parameters are DuckDB variables, always set through bound values
 (``SET VARIABLE x = ?``): the same ``.sql`` files run unchanged in the DuckDB command line after
 ``SET VARIABLE x = ...``.
 """
@@ -19,15 +19,21 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from lrp_audit import queries
-from lrp_audit.run_folder import TERMS_FILE
+from lrp_audit.run_folder import LANGUAGES_FILE, TERMS_FILE
 
-from .lexicon import terms_table
+from .lexicon import ENGLISH, terms_table
 
 QUERIES = queries.FOLDER
 VIEWS = "views"
 PARAM = re.compile(r"^-- param (\w+) (INTEGER|DOUBLE|VARCHAR|BOOLEAN): (.+)$")
 TABLES = ("tokens", "words", "examples", "errors")
 GLOB_CHARACTER = re.compile(r"[\[\]*?{}]")
+# Each example's language where none was given: English, as every example was before other languages.
+ALL_ENGLISH = f"""
+    CREATE VIEW example_languages AS
+    SELECT example_id, '{ENGLISH}' AS language, false AS detected
+    FROM read_parquet(getvariable('run_dir') || '/examples/*.parquet')
+"""
 
 
 class QueryError(ValueError):
@@ -67,9 +73,12 @@ def named_queries(folder: Path = QUERIES) -> dict[str, NamedQuery]:
     return {path.stem: NamedQuery.read(path) for path in sorted(folder.glob("*.sql")) if path.stem != VIEWS}
 
 
-def connect(run_dir: str | Path, terms: pa.Table, config: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    run_dir: str | Path, terms: pa.Table, config: dict[str, Any] | None = None, languages: pa.Table | None = None
+) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the run's views; ``terms`` is the lexicon (``audits.terms_table``),
-    ``config`` DuckDB's settings (``scale_config``)."""
+    ``config`` DuckDB's settings (``scale_config``), ``languages`` each example's language
+    (``languages.example_languages``; every example English when None, as before other languages)."""
     run_dir = Path(run_dir)
     for table in TABLES:
         if not any((run_dir / table).glob("*.parquet")):
@@ -77,7 +86,13 @@ def connect(run_dir: str | Path, terms: pa.Table, config: dict[str, Any] | None 
             raise QueryError(f"{run_dir}: no {table}/*.parquet files; is this a scan's run folder?{hint}")
     connection = duckdb.connect(config=config or {})
     connection.execute("SET VARIABLE run_dir = ?", [glob_literal(run_dir)])
+    if "language" not in terms.column_names:  # terms.parquet of an audit from before other languages
+        terms = terms.add_column(0, "language", pa.array([ENGLISH] * len(terms), pa.string()))
     connection.register("terms", terms)
+    if languages is None:
+        connection.execute(ALL_ENGLISH)
+    else:
+        connection.register("example_languages", languages)
     connection.execute((QUERIES / f"{VIEWS}.sql").read_text(encoding="utf-8"))
     return connection
 
@@ -102,10 +117,15 @@ def glob_literal(path: str | Path) -> str:
 
 
 def connect_audited(run_dir: str | Path) -> duckdb.DuckDBPyConnection:
-    """A run's views with the lexicon its audit matched (``terms.parquet``; none before the audit),
-    matched once (``materialize``): for readers of an audited run, such as the report and compare."""
-    path = Path(run_dir) / TERMS_FILE
-    connection = connect(run_dir, pq.read_table(path) if path.is_file() else terms_table([]))
+    """A run's views with the lexicon its audit matched (``terms.parquet``; none before the audit)
+    and the languages it found (``languages.parquet``), matched once (``materialize``): for readers
+    of an audited run, such as the report and compare."""
+    path, languages = Path(run_dir) / TERMS_FILE, Path(run_dir) / LANGUAGES_FILE
+    connection = connect(
+        run_dir,
+        pq.read_table(path) if path.is_file() else terms_table([]),
+        languages=pq.read_table(languages) if languages.is_file() else None,
+    )
     materialize(connection)
     return connection
 

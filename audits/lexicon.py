@@ -1,8 +1,10 @@
-"""Sensitive-term lexicons: one YAML file per axis (gender, religion, ...), validated on load.
+"""Sensitive-term lexicons: one YAML file per axis (gender, religion, ...) and language, validated on load.
 
 A lexicon names groups of terms (``female``, ``male``), the group each one swaps with in a
 counterfactual, and rows of equivalent terms (``she`` <-> ``he``) that say what replaces what. The
-bundled files live in ``audits/lexicons/``; users add their own files in the same format.
+bundled files live in ``audits/lexicons/``: English ones at the top, other languages in a folder
+named for the language (``audits/lexicons/de/gender.yaml``). Users add their own files in the same
+format. A file's ``language`` (ISO 639-1, English when absent) says which examples it is matched in.
 
 Matching is at word level: a term is split into its words at whitespace and punctuation and
 lower-cased, exactly as ``queries/views.sql`` normalises the words of a text; a multi-word term
@@ -17,6 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 import pyarrow as pa
 import yaml
@@ -24,11 +27,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from lrp_audit.run_folder.validation import first_problem
 
+ENGLISH = "en"
 DEFAULT_AXES = ("gender", "religion", "nationality_ethnicity", "sexual_orientation", "age", "disability")
 NAME = r"^[a-z0-9_]+$"
+LANGUAGE = r"^[a-z]{2,3}$"  # ISO 639-1 (or 639-3 where a language has no two-letter code)
 
 TERMS = pa.schema(
     [
+        ("language", pa.string()),
         ("axis", pa.string()),
         ("group", pa.string()),
         ("term", pa.string()),
@@ -59,7 +65,7 @@ def term_parts(term: str) -> list[str]:
     """The words a term matches: split at whitespace and punctuation, lower-cased, exactly as the
     views' ``norm`` (queries/views.sql) treats a text's words."""
     parts, current = [], []
-    for character in map(_lower, term):
+    for character in map(_lower, unicodedata.normalize("NFC", term)):
         if _separator(character):
             if current:
                 parts.append("".join(current))
@@ -75,11 +81,15 @@ class Group(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     terms: list[str] = Field(min_length=1)
     swap_with: str | None = None
+    # In a language with grammatical gender: the gender of the words that agree with this group's
+    # terms, so that a swap changes them too ("eine gute Ärztin" -> "ein guter Arzt").
+    grammatical_gender: Literal["feminine", "masculine"] | None = None
 
 
 class LexiconFile(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     axis: str = Field(pattern=NAME)
+    language: str = Field(ENGLISH, pattern=LANGUAGE)
     description: str
     sources: list[str] = Field(min_length=1)
     licence: str
@@ -123,6 +133,15 @@ class Lexicon:
     def axis(self) -> str:
         return self.spec.axis
 
+    @property
+    def language(self) -> str:
+        return self.spec.language
+
+    @property
+    def name(self) -> str:
+        """How messages and tables name it: ``gender``, ``gender (de)``."""
+        return self.axis if self.language == ENGLISH else f"{self.axis} ({self.language})"
+
     def replacement(self, group: str, term: str) -> str | None:
         """The term that replaces ``term`` in a counterfactual swap of ``group``, if any."""
         partner = self.spec.groups[group].swap_with
@@ -135,6 +154,7 @@ class Lexicon:
         spec = self.spec
         return {
             "axis": spec.axis,
+            "language": spec.language,
             "path": str(self.path),
             "sha256": self.sha256,
             "description": spec.description,
@@ -144,9 +164,29 @@ class Lexicon:
         }
 
 
-def bundled_axes() -> list[str]:
+def _bundled() -> dict[str, list[str]]:
+    """Each bundled axis and the languages it has a lexicon in (English first)."""
     folder = resources.files("lrp_audit.audits") / "lexicons"
-    return sorted(entry.name.removesuffix(".yaml") for entry in folder.iterdir() if entry.name.endswith(".yaml"))
+    found: dict[str, list[str]] = {}
+    for entry in sorted(folder.iterdir(), key=lambda entry: entry.name):
+        if entry.name.endswith(".yaml"):
+            found.setdefault(entry.name.removesuffix(".yaml"), []).insert(0, ENGLISH)
+        elif entry.is_dir() and re.match(LANGUAGE, entry.name):
+            for file in sorted(entry.iterdir(), key=lambda file: file.name):
+                if file.name.endswith(".yaml"):
+                    found.setdefault(file.name.removesuffix(".yaml"), []).append(entry.name)
+    return found
+
+
+def bundled_axes() -> list[str]:
+    return sorted(_bundled())
+
+
+def bundled_languages(axes: list[str] | tuple[str, ...] = DEFAULT_AXES) -> list[str]:
+    """The languages with a bundled lexicon for any of ``axes``, English first."""
+    bundled = _bundled()
+    found = {language for axis in axes for language in bundled.get(axis, [])}
+    return sorted(found, key=lambda language: (language != ENGLISH, language))
 
 
 def load_lexicon(path: str | Path) -> Lexicon:
@@ -167,24 +207,45 @@ def load_lexicon(path: str | Path) -> Lexicon:
     return Lexicon(path, spec, hashlib.sha256(raw).hexdigest())
 
 
+def bundled_lexicon(axis: str, language: str = ENGLISH) -> Lexicon:
+    """The bundled lexicon of ``axis`` in ``language``."""
+    name = f"{axis}.yaml" if language == ENGLISH else f"{language}/{axis}.yaml"
+    with resources.as_file(resources.files("lrp_audit.audits") / "lexicons" / name) as path:
+        if not path.is_file():
+            raise LexiconError(f"no bundled lexicon {axis!r} in language {language!r}")
+        return load_lexicon(path)
+
+
 def load_lexicons(axes: list[str] | tuple[str, ...] = DEFAULT_AXES, files: list[str] = ()) -> list[Lexicon]:
-    """The bundled lexicons of ``axes`` plus the user's ``files``; each axis may appear once."""
-    available = bundled_axes()
+    """The bundled lexicons of ``axes`` (every language each has) plus the user's ``files``; each
+    axis may appear once per language."""
+    bundled = _bundled()
     lexicons = []
     for axis in axes:
-        if axis not in available:
-            raise LexiconError(f"audit.axes: no bundled lexicon {axis!r}; bundled: {', '.join(available)}")
-        with resources.as_file(resources.files("lrp_audit.audits") / "lexicons" / f"{axis}.yaml") as path:
-            lexicons.append(load_lexicon(path))
+        if axis not in bundled:
+            raise LexiconError(f"audit.axes: no bundled lexicon {axis!r}; bundled: {', '.join(sorted(bundled))}")
+        lexicons += [bundled_lexicon(axis, language) for language in bundled[axis]]
     lexicons += [load_lexicon(path) for path in files]
-    seen: dict[str, Path] = {}
+    seen: dict[tuple[str, str], Path] = {}
     for lexicon in lexicons:
-        if lexicon.axis in seen:
+        key = (lexicon.axis, lexicon.language)
+        if key in seen:
+            language = "" if lexicon.language == ENGLISH else f" in language {lexicon.language!r}"
             raise LexiconError(
-                f"lexicon {lexicon.path}: axis {lexicon.axis!r} is already defined by {seen[lexicon.axis]}"
+                f"lexicon {lexicon.path}: axis {lexicon.axis!r}{language} is already defined by {seen[key]}"
             )
-        seen[lexicon.axis] = lexicon.path
+        seen[key] = lexicon.path
     return lexicons
+
+
+def in_languages(lexicons: list[Lexicon], languages: set[str]) -> list[Lexicon]:
+    """Those of ``lexicons`` in ``languages``: what an audit of examples in them matches."""
+    return [lexicon for lexicon in lexicons if lexicon.language in languages]
+
+
+def english(lexicons: list[Lexicon]) -> list[Lexicon]:
+    """The English ones of ``lexicons``: what an audit of English text matches."""
+    return in_languages(lexicons, {ENGLISH})
 
 
 def terms_table(lexicons: list[Lexicon]) -> pa.Table:
@@ -196,6 +257,7 @@ def terms_table(lexicons: list[Lexicon]) -> pa.Table:
                 parts = term_parts(term)
                 rows.append(
                     {
+                        "language": lexicon.language,
                         "axis": lexicon.axis,
                         "group": name,
                         "term": term,

@@ -103,14 +103,16 @@ def candidate_words(associations: list[WordAssociation], settings: AuditSettings
     return list(dict.fromkeys(a.word for a in associations))[: settings.proxy_max_words]
 
 
-def proxy_terms(words: list[str]) -> pa.Table:
+def proxy_terms(words: list[str], languages: list[str]) -> pa.Table:
     """Candidate proxies as rows of the ``terms`` view: each word its own group of ``PROXY_AXIS``, so
-    that the lexicon's matching, shares and matched controls serve them unchanged."""
+    that the lexicon's matching, shares and matched controls serve them unchanged; a word is a
+    proxy whatever the language of the example it is in."""
     return pa.Table.from_pylist(
         [
-            {"axis": PROXY_AXIS, "group": word, "term": word, "parts": [word], "num_words": 1,
+            {"language": language, "axis": PROXY_AXIS, "group": word, "term": word, "parts": [word], "num_words": 1,
              "partner_group": None, "replacement": None, "source": "proxy discovery"}
             for word in words
+            for language in languages
         ],
         schema=TERMS,
     )

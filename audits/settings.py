@@ -3,6 +3,7 @@ flagged, and how the faithfulness of the relevance is checked."""
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 import duckdb
@@ -24,6 +25,11 @@ class AuditSettings(BaseModel):
     enabled: bool = Field(True, description="Run the audit at the end of every scan.")
     axes: list[str] = Field(list(DEFAULT_AXES), description="Bundled lexicons to use (audits/lexicons/*.yaml).")
     lexicons: list[str] = Field([], description="Your own lexicon files, in the bundled format.")
+    language: str = Field(
+        "auto",
+        description="The examples' language (ISO 639-1: en, de, fr, ...), or auto: detected per example among the "
+        "EU's official languages; each example is matched and swapped with the lexicons of its language.",
+    )
     min_examples: int = Field(10, ge=2, description="Groups, classes and terms seen in fewer examples are not tested.")
     min_lift: float = Field(1.5, gt=0, description="Flag when the lift's lower confidence bound is above this.")
     alpha: float = Field(0.05, gt=0, lt=1, description="False discovery rate (Benjamini-Hochberg).")
@@ -56,6 +62,13 @@ class AuditSettings(BaseModel):
     memory_limit: str | None = Field(
         None, description="DuckDB's memory for the audit (e.g. '4GB'); beyond it, it spills to disk. None: 80% of RAM."
     )
+
+    @field_validator("language")
+    @classmethod
+    def _language_code(cls, language: str) -> str:
+        if language != "auto" and not re.fullmatch(r"[a-z]{2,3}", language):
+            raise ValueError(f"{language!r} is neither auto nor a language code (ISO 639-1, such as en, de, fr)")
+        return language
 
     @field_validator("memory_limit")
     @classmethod

@@ -65,6 +65,7 @@ def print_summary(report: AuditReport, console: Console) -> None:
         f"{summary.examples} examples, {summary.examples_with_any_term} contain a lexicon term",
         highlight=False,
     )
+    _print_languages(summary, console)
     table = Table(show_edge=False, header_style="bold", box=None, pad_edge=False, padding=(0, 1))
     for column in ("group", "n", "share", f"lift ({level}% CI)", "q", "swap (ctrl)", "verdict"):
         table.add_column(column, justify="left" if column in ("group", "verdict") else "right", no_wrap=True)
@@ -91,6 +92,13 @@ def print_summary(report: AuditReport, console: Console) -> None:
         console.print("No lexicon term occurs in this run: nothing to test (see coverage in audit.json).")
     for entry in summary.unconfirmed:
         console.print(f"[yellow]unconfirmed[/] {entry.group}: {entry.reason}", highlight=False)
+    for finding in view.findings:
+        if finding.left_out and finding.counterfactual_examples:
+            console.print(
+                f"[dim]{finding.axis}/{finding.group}: {left_out_text(finding.left_out)} left out of the swap "
+                f"(its language's rules could not swap them safely); {finding.counterfactual_examples} swapped.[/]",
+                highlight=False,
+            )
     if summary.sensitive:
         _print_outcomes(report, console)
         _print_proxies(view, console)
@@ -111,6 +119,29 @@ def print_summary(report: AuditReport, console: Console) -> None:
         console.print("[green]no flag raised[/]")
     for caveat in report.caveats:
         console.print(f"[dim]note: {caveat}[/]", highlight=False)
+
+
+def left_out_text(left_out: dict[str, int]) -> str:
+    """``12 examples (8 for ..., 4 for ...)``."""
+    reasons = ", ".join(f"{count} for {reason}" for reason, count in sorted(left_out.items(), key=lambda item: -item[1]))
+    total = sum(left_out.values())
+    return f"{total} example{'' if total == 1 else 's'} ({reasons})"
+
+
+def _print_languages(summary, console: Console) -> None:
+    """The examples' languages, and those in which an axis has no lexicon (its terms are unseen there)."""
+    if not summary.languages:
+        return
+    how = "detected per example" if summary.language_setting == "auto" else "set in audit.language"
+    rows = ", ".join(row.text for row in summary.languages)
+    console.print(f"Languages ({how}): {rows}", highlight=False)
+    for row in summary.languages:
+        if row.without_lexicon:
+            console.print(
+                f"[yellow]no lexicon[/] in {row.language} ({row.examples} examples) for {', '.join(row.without_lexicon)}: "
+                "these axes' terms are not matched there.",
+                highlight=False,
+            )
 
 
 def _print_outcomes(report: AuditReport, console: Console) -> None:

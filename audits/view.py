@@ -56,6 +56,23 @@ class GroupRow(Record):
 VERDICT_ORDER = ("flag", "unconfirmed", "clear", "untested")
 
 
+class LanguageRow(Record):
+    """One language of the run's examples as the summaries show it: how many examples, how many of
+    them detected (the others set, or too short to tell), and the axes with no lexicon in it."""
+
+    language: str
+    examples: int
+    detected: int
+    examples_with_any_term: int
+    without_lexicon: list[str]
+
+    @property
+    def text(self) -> str:
+        """``de 120`` or, when some were too short to tell, ``de 120 (8 too short to tell)``."""
+        guessed = self.examples - self.detected
+        return f"{self.language} {self.examples}" + (f" ({guessed} too short to tell)" if self.detected and guessed else "")
+
+
 class Unconfirmed(Record):
     """A candidate group whose swap did not confirm it, and why."""
 
@@ -166,6 +183,9 @@ class AuditSummary(Record):
     proxies: Annotated[list[ProxyRow] | None, LEFT_OUT] = None
     unconfirmed_proxies: Annotated[list[UnconfirmedProxyRow] | None, LEFT_OUT] = None
     outcomes: Annotated[list[OutcomeRow] | None, LEFT_OUT] = None
+    # The examples' languages (none in audits from before other languages): auto, or the one set.
+    language_setting: Annotated[str | None, LEFT_OUT] = None
+    languages: Annotated[list[LanguageRow] | None, LEFT_OUT] = None
 
     @property
     def sensitive(self) -> bool:
@@ -195,6 +215,10 @@ def audit_summary(report: AuditReport) -> AuditSummary:
         if sensitive
         else None,
         outcomes=[OutcomeRow.of(gaps) for gaps in report.outcomes] if sensitive else None,
+        language_setting=report.languages.setting if report.languages else None,
+        languages=[LanguageRow(**row.model_dump(exclude={"axes"})) for row in report.languages.languages]
+        if report.languages
+        else None,
     )
 
 
@@ -242,6 +266,7 @@ class Evidence:
     counterfactual_examples: int | None
     counterfactual_q: float | None
     reason: str | None
+    left_out: dict[str, int] | None  # examples of the swap's sample its language's rules could not swap safely
 
     @property
     def verdict(self) -> str:
@@ -265,6 +290,7 @@ class Evidence:
             "counterfactual_examples": check.examples,
             "counterfactual_q": check.q_value,
             "reason": check.reason,
+            "left_out": check.left_out,
         }
 
 
@@ -317,6 +343,8 @@ class CoverageView:
     with_any_term: int
     groups: list[CoverageRow]
     unseen: dict[str, list[str]]
+    languages: list[LanguageRow]  # none for audits from before other languages
+    language_setting: str | None
 
 
 @dataclass(frozen=True)
@@ -349,12 +377,20 @@ def audit_view(report: AuditReport) -> AuditView:
                 groups.append(CoverageRow(axis, group, counts.examples, counts.occurrences, counts.terms))
             else:
                 unseen.setdefault(axis, []).append(group)
+    summary = audit_summary(report)
     return AuditView(
         report=report,
-        summary=audit_summary(report),
+        summary=summary,
         findings=[FindingEvidence.of(f, "flagged") for f in report.flags]
         + [FindingEvidence.of(f, "unconfirmed") for f in report.unconfirmed],
         proxies=[ProxyEvidence.of(p, "flagged") for p in report.proxies]
         + [ProxyEvidence.of(p, "unconfirmed") for p in report.unconfirmed_proxies],
-        coverage=CoverageView(coverage.examples, coverage.examples_with_any_term, groups, unseen),
+        coverage=CoverageView(
+            coverage.examples,
+            coverage.examples_with_any_term,
+            groups,
+            unseen,
+            summary.languages or [],
+            summary.language_setting,
+        ),
     )

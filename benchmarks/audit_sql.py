@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+from lrp_audit.audits.lexicon import english  # noqa: E402
 from lrp_audit.audits import connect, load_lexicons, terms_table  # noqa: E402
 from lrp_audit.audits.database import materialize, run_named  # noqa: E402
 from lrp_audit.run_folder import ERRORS, EXAMPLES, TOKENS, WORDS, write_atomic  # noqa: E402
@@ -181,7 +182,7 @@ def main() -> None:
     parser.add_argument("--skip-pandas", action="store_true")
     parser.add_argument("--statistics", action="store_true", help="also time the whole audit (no counterfactual)")
     args = parser.parse_args()
-    terms = terms_table(load_lexicons())
+    terms = terms_table(english(load_lexicons()))
     single = [t for t, n in zip(terms.column("term").to_pylist(), terms.column("num_words").to_pylist()) if n == 1]
     examples = args.tokens // (WORDS_PER_EXAMPLE * 5 // 4)
     run_dir = synthetic_run(ROOT / "benchmarks" / ".cache" / f"run-{args.tokens}", examples, single)
@@ -197,7 +198,7 @@ def main() -> None:
         from lrp_audit.audits.settings import AuditSettings
 
         start = time.perf_counter()
-        report = run_audit(run_dir, AuditSettings()).report
+        report = run_audit(run_dir, AuditSettings(language="en")).report
         print(f"whole audit without counterfactual: {time.perf_counter() - start:.1f} s ({len(report.tests)} tests)")
     if args.skip_pandas:
         return

@@ -27,6 +27,7 @@ import pyarrow as pa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 
+from lrp_audit.audits.lexicon import english  # noqa: E402
 from lrp_audit.audits import connect, load_lexicons, terms_table  # noqa: E402
 from lrp_audit.pipelines.compaction import compact, planned_parts  # noqa: E402
 from lrp_audit.run_folder import ERRORS, EXAMPLES, TABLES, TOKENS, WORDS, complete_manifest, write_atomic  # noqa: E402
@@ -147,7 +148,7 @@ def main() -> None:
     compact_s = time.perf_counter() - start
     print(f"compaction: {compact_s:.1f} s for {len(parts)} parts; files per table {files(before)} -> {files(after)}")
 
-    terms = terms_table(load_lexicons(["gender"]))
+    terms = terms_table(english(load_lexicons(["gender"])))
     timings: dict[Path, list[float]] = {before: [], after: []}
     answers = {}
     for _ in range(args.repeats):  # interleaved, so that both see the same machine

@@ -41,6 +41,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 from audit_scale import _child  # noqa: E402
 from audit_sql import TERM_RATE, VOCABULARY, Drawn, synthetic_run  # noqa: E402
 
+from lrp_audit.audits.lexicon import english  # noqa: E402
 from lrp_audit.audits import load_lexicons, terms_table  # noqa: E402
 from lrp_audit.audits import proxies  # noqa: E402
 from lrp_audit.audits.database import connect, materialize, run_named, scale_config  # noqa: E402
@@ -79,7 +80,7 @@ def main() -> None:
         print(json.dumps(_generate(run_dir, args)))
     elif args.phase:
         memory = None if args.memory_limit == "none" else args.memory_limit
-        settings = AuditSettings(memory_limit=memory)
+        settings = AuditSettings(memory_limit=memory, language="en")
         candidates = [word for word in args.candidates.split(",") if word]
         print(json.dumps(_step(args.phase, run_dir, settings, args.threads, candidates)))
     else:
@@ -131,7 +132,7 @@ def _shown(found: dict) -> dict:
 
 def _generate(run_dir: Path, args) -> dict:
     cached = (run_dir / "manifest.json").exists()
-    terms = terms_table(load_lexicons())
+    terms = terms_table(english(load_lexicons()))
     single = [t for t, n in zip(terms.column("term").to_pylist(), terms.column("num_words").to_pylist()) if n == 1]
     shards = max(1, -(-args.examples // args.shard_examples))
     synthetic_run(run_dir, args.examples, single, words_per_example=WORDS_PER_EXAMPLE, pieces=TOKENS_PER_WORD,
@@ -163,7 +164,7 @@ def _draw(rng: np.random.Generator, examples: int, words_per_example: int, terms
 
 def _step(step: str, run_dir: Path, settings: AuditSettings, threads: int | None, candidates: list[str]) -> dict:
     """One step over the run, in a DuckDB session configured as the audit's."""
-    terms = terms_table(load_lexicons(settings.axes, settings.lexicons))
+    terms = terms_table(english(load_lexicons(settings.axes, settings.lexicons)))
     with tempfile.TemporaryDirectory(prefix="lrp-audit-spill-") as spill:
         config = scale_config(spill, settings.memory_limit) | ({"threads": threads} if threads else {})
         connection = connect(run_dir, terms, config)

@@ -19,6 +19,8 @@ import pyarrow as pa
 from lrp_audit.audits import connect, load_lexicons, run_named, run_sql, terms_table
 from lrp_audit.audits.compare import Comparison, compare_runs
 from lrp_audit.audits.database import set_params
+from lrp_audit.audits.languages.detection import run_languages
+from lrp_audit.audits.lexicon import in_languages
 from lrp_audit.audits.settings import AuditSettings
 from lrp_audit.lrp import Explainer
 from lrp_audit.lrp.display import Explanations
@@ -40,14 +42,17 @@ from .worker import load_explainer
 
 
 def connect_run(run_dir: str | Path) -> duckdb.DuckDBPyConnection:
-    """DuckDB with a run's views and the lexicon its config names (``lrp-audit query``'s); a folder
-    written by ``lrp-audit explain --format parquet`` (tables, no manifest) gets the default lexicons."""
+    """DuckDB with a run's views, the lexicon its config names and each example's language under its
+    config's ``audit.language`` (``lrp-audit query``'s); a folder written by ``lrp-audit explain
+    --format parquet`` (tables, no manifest) gets the default lexicons and languages detected."""
     run_dir = Path(run_dir)
     if (run_dir / MANIFEST_FILE).exists() or not (run_dir / "tokens").is_dir():
         audit = load_run_config(run_dir).audit
     else:
         audit = AuditSettings()
-    return connect(run_dir, terms_table(load_lexicons(audit.axes, audit.lexicons)))
+    languages = run_languages(run_dir, audit.language)
+    lexicons = in_languages(load_lexicons(audit.axes, audit.lexicons), set(languages.column("language").to_pylist()))
+    return connect(run_dir, terms_table(lexicons), languages=languages)
 
 
 def query_run(run_dir: str | Path, sql: str | None = None, name: str | None = None, params: dict[str, Any] | None = None) -> pa.Table:

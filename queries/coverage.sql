@@ -15,7 +15,8 @@ group_counts AS (
 rows AS (
     SELECT terms.axis, terms."group", terms.term,
            coalesce(counts.examples, 0) AS examples, coalesce(counts.occurrences, 0) AS occurrences
-    FROM terms LEFT JOIN counts USING (axis, "group", term)
+    FROM (SELECT DISTINCT axis, "group", term FROM terms) AS terms   -- a term two languages share is one row
+    LEFT JOIN counts USING (axis, "group", term)
     UNION ALL
     SELECT groups.axis, groups."group", NULL,
            coalesce(group_counts.examples, 0), coalesce(group_counts.occurrences, 0)

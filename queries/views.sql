@@ -3,8 +3,10 @@
 -- From the DuckDB command line, inside the repository:
 --   SET VARIABLE run_dir = 'runs/scan-0123456789ab';
 --   CREATE VIEW terms AS FROM read_parquet(getvariable('run_dir') || '/terms.parquet');  -- written by lrp-audit audit
+--   CREATE VIEW example_languages AS FROM read_parquet(getvariable('run_dir') || '/languages.parquet');  -- likewise
 --   .read queries/views.sql
--- From Python, audits.connect(run_dir) does all of this (and registers the lexicon as terms).
+-- From Python, audits.connect(run_dir) does all of this (and registers the lexicon as terms, and
+-- each example's language as example_languages).
 
 CREATE OR REPLACE VIEW tokens AS FROM read_parquet(getvariable('run_dir') || '/tokens/*.parquet');
 -- `sensitive` holds the dataset's sensitive columns (dataset.sensitive_columns); runs scanned before
@@ -17,32 +19,43 @@ CREATE OR REPLACE VIEW errors AS FROM read_parquet(getvariable('run_dir') || '/e
 
 -- One row per word of each text, as the scan wrote it: the tokeniser's words with their subwords
 -- merged and relevance summed (special and prompt-template tokens belong to no word). `word` is the
--- text it covers; `norm` is that text lower-cased with punctuation, symbols and spaces removed
--- ('' for a punctuation-only word): lexicon terms are matched against `norm`.
+-- text it covers; `norm` is that text in Unicode's composed form (NFC), lower-cased, with punctuation,
+-- symbols and spaces removed ('' for a punctuation-only word): lexicon terms are matched against `norm`.
 CREATE OR REPLACE VIEW words AS
 SELECT *,
-       regexp_replace(lower(word), '[\pP\pS\pZ\s\x0b\x1c-\x1f\x85]+', '', 'g') AS norm,  -- \x..: whitespace RE2's \s lacks
+       regexp_replace(lower(nfc_normalize(word)), '[\pP\pS\pZ\s\x0b\x1c-\x1f\x85]+', '', 'g') AS norm,  -- \x..: whitespace RE2's \s lacks
        abs(relevance) AS abs_relevance
 FROM read_parquet(getvariable('run_dir') || '/words/*.parquet');
 
--- One row per word that is part of a lexicon term occurring in a text. A term of n words matches
+-- One row per word that is part of a lexicon term occurring in a text, matched with the lexicons of
+-- the text's language (example_languages). A term of n words matches
 -- n consecutive words (punctuation-only words in between are skipped: "sister-in-law" matches
 -- "sister in law"), or one word that is its words run together (when the tokeniser kept
 -- "sister-in-law" as one word, its norm is "sisterinlaw"). Within an axis the longest match wins:
 -- "african american" is not also
 -- "american". `match_start` numbers the occurrence within its text. The word's own columns
--- (tokens, span, relevance) come along.
+-- (tokens, span, relevance) come along. In French and Italian a word that starts with an elided
+-- article or pronoun ("l'infirmière", "dell'attrice": tokenisers that split only at spaces keep it
+-- whole) is matched without it.
 CREATE OR REPLACE VIEW term_words AS
 WITH parts AS (
-    SELECT axis, "group", term, num_words, unnest(parts) AS part, generate_subscripts(parts, 1) AS part_number
+    SELECT language, axis, "group", term, num_words, unnest(parts) AS part, generate_subscripts(parts, 1) AS part_number
     FROM terms
     UNION ALL   -- a multi-word term as one word: tokenisers that split only at spaces keep "sister-in-law" whole
-    SELECT axis, "group", term, 1, array_to_string(parts, ''), 1 FROM terms WHERE num_words > 1
+    SELECT language, axis, "group", term, 1, array_to_string(parts, ''), 1 FROM terms WHERE num_words > 1
+),
+keyed AS (
+    SELECT words.*, example_languages.language,
+           CASE WHEN example_languages.language IN ('fr', 'it') AND regexp_matches(words.word, '^\pL{1,5}[''’]\pL')
+                THEN regexp_replace(regexp_replace(lower(nfc_normalize(words.word)), '^\pL{1,5}[''’]', ''),
+                                    '[\pP\pS\pZ\s\x0b\x1c-\x1f\x85]+', '', 'g')
+                ELSE words.norm END AS key
+    FROM words JOIN example_languages USING (example_id)
 ),
 part_hits AS (
-    SELECT words.example_id, words.segment, words.word_index, words.num_tokens, words.char_start, words.char_end,
-           words.relevance, words.abs_relevance, parts.*
-    FROM words JOIN parts ON words.norm = parts.part
+    SELECT keyed.example_id, keyed.segment, keyed.word_index, keyed.num_tokens, keyed.char_start, keyed.char_end,
+           keyed.relevance, keyed.abs_relevance, parts.*
+    FROM keyed JOIN parts ON keyed.key = parts.part AND keyed.language = parts.language
 ),
 -- Texts holding every word of some multi-word term: only these need their words numbered.
 multi AS (
@@ -73,14 +86,14 @@ longest AS (
     SELECT *, max(num_words) OVER (PARTITION BY example_id, segment, word_index, axis) AS longest FROM hits
 )
 SELECT example_id, segment, word_index, num_tokens, char_start, char_end, relevance, abs_relevance,
-       axis, "group", term, match_start
+       language, axis, "group", term, match_start
 FROM longest
 QUALIFY bool_and(num_words = longest) OVER (PARTITION BY example_id, segment, axis, term, match_start);
 
 -- One row per occurrence of a term in a text: its character span, the relevance of its words
 -- summed, and their |relevance| summed word by word (as in every share).
 CREATE OR REPLACE VIEW matches AS
-SELECT example_id, segment, axis, "group", term,
+SELECT example_id, segment, language, axis, "group", term,
        min(char_start) AS char_start,
        max(char_end) AS char_end,
        count(*)::INTEGER AS num_words,
@@ -88,7 +101,7 @@ SELECT example_id, segment, axis, "group", term,
        sum(relevance) AS relevance,
        sum(abs_relevance) AS abs_relevance
 FROM term_words
-GROUP BY example_id, segment, axis, "group", term, match_start;
+GROUP BY example_id, segment, language, axis, "group", term, match_start;
 
 -- Per example: |relevance| and tokens over all its words, the denominators of every share.
 CREATE OR REPLACE VIEW example_totals AS

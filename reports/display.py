@@ -18,7 +18,7 @@ from rich.console import Console
 
 from lrp_audit.audits.compare import Comparison
 from lrp_audit.audits.summary import lift_text, print_comparison, print_faithfulness, print_summary, swap_text
-from lrp_audit.audits.view import VERDICT_ORDER, Unconfirmed, audit_view
+from lrp_audit.audits.view import VERDICT_ORDER, LanguageRow, Unconfirmed, audit_view
 from lrp_audit.run_folder.records import AuditReport, FaithfulnessReport, Manifest
 
 from .context import run_facts
@@ -42,6 +42,7 @@ class _Fragment:
     groups: list[dict]
     proxies: list[dict]
     unconfirmed: list[Unconfirmed]
+    languages: list[LanguageRow]
 
 
 def _fragment(report: AuditReport) -> _Fragment:
@@ -73,6 +74,7 @@ def _fragment(report: AuditReport) -> _Fragment:
             for p in view.proxies
         ],
         unconfirmed=summary.unconfirmed,
+        languages=summary.languages or [],
     )
 
 

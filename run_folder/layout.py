@@ -6,7 +6,8 @@
                                            consecutive shards once the run is compacted
         parts.json                         which shards each part holds, and their counts (parts.Parts)
         .compacting/<table>/               parts being written; never read as the run's tables
-        audit.json terms.parquet           the current audit (records.AuditReport)
+        audit.json terms.parquet languages.parquet   the current audit (records.AuditReport), the
+                                           lexicon it matched and each example's language
         faithfulness.json                  the current faithfulness check (records.FaithfulnessReport)
         report.html                        the page that shows the current results
         kept/<step>-<key>/                 every audit and evaluation made, under the key of its inputs
@@ -20,6 +21,7 @@ from pathlib import Path
 MANIFEST_FILE = "manifest.json"
 AUDIT_FILE = "audit.json"
 TERMS_FILE = "terms.parquet"
+LANGUAGES_FILE = "languages.parquet"
 FAITHFULNESS_FILE = "faithfulness.json"
 # The page that shows a run's current results; it must never outlive them.
 REPORT_FILE = "report.html"

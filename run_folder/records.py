@@ -254,6 +254,8 @@ class CounterfactualCheck(Record):
     reason: str | None
     examples: Annotated[int | None, LEFT_OUT] = None
     unswappable_terms: Annotated[int | None, LEFT_OUT] = None
+    # Examples of the sample left out because their language's rules could not swap them safely, by reason.
+    left_out: Annotated[dict[str, int] | None, LEFT_OUT] = None
     swap: Annotated[Effect | None, LEFT_OUT] = None
     control: Annotated[Effect | None, LEFT_OUT] = None
     excess_change: Annotated[Interval | None, LEFT_OUT] = None
@@ -293,6 +295,28 @@ class Coverage(Record):
     axes: dict[str, dict[str, GroupCoverage]]
 
 
+class LanguageCoverage(Record):
+    """One language of the run's examples, and which of the audit's lexicons could see it."""
+
+    language: str  # ISO 639-1
+    examples: int
+    detected: int  # of them, detected with confidence; the others were set, or too short to tell
+    examples_with_any_term: int
+    axes: list[str]  # the audit's axes with a lexicon in this language
+    without_lexicon: list[str]  # the audit's axes with none: invisible in this language's examples
+
+
+class LanguageReport(Record):
+    """The languages an audit saw: ``setting`` is auto (detected per example) or the one language set."""
+
+    setting: str
+    languages: list[LanguageCoverage]  # most examples first
+
+    @property
+    def without_lexicon(self) -> list[LanguageCoverage]:
+        return [language for language in self.languages if language.without_lexicon]
+
+
 class LexiconGroup(Record):
     terms: int  # how many
     swap_with: str | None
@@ -302,6 +326,7 @@ class LexiconSummary(Record):
     """Which lexicon an audit used, and its content's hash."""
 
     axis: str
+    language: Annotated[str | None, LEFT_OUT] = None  # ISO 639-1; none in audits from before other languages (English)
     path: str
     sha256: str
     description: str
@@ -390,6 +415,7 @@ class AuditReport(StepReport):
     associations: Annotated[list[WordAssociation], LEFT_OUT_EMPTY] = []  # every significantly associated word
     proxies: Annotated[list[Proxy], LEFT_OUT_EMPTY] = []  # confirmed by the counterfactual: findings, like flags
     unconfirmed_proxies: Annotated[list[Proxy], LEFT_OUT_EMPTY] = []
+    languages: Annotated[LanguageReport | None, LEFT_OUT] = None  # none in audits from before other languages
 
     @property
     def findings(self) -> int:

@@ -52,3 +52,26 @@ def test_a_term_without_a_swap_partner_is_counted_not_swapped():
 
 def test_an_example_with_nothing_to_swap_is_left_out():
     assert plan([match(0, 3, None)], []) == []
+
+
+def german(text: str, matches: list[dict]):
+    example = {"example_id": "e1", "text": text, "text_pair": None, "target": 1, "language": "de"}
+    return build_examples([example], matches, [], np.random.default_rng(0), {"de": "masculine"})
+
+
+def test_in_a_language_with_agreement_the_words_that_agree_with_the_person_change_too():
+    [example] = german("Sie ist eine gute Ärztin.", [match(0, 3, "er"), match(18, 24, "arzt")])
+    assert example.texts("swapped") == ("Er ist ein guter Arzt.", None) and len(example.swaps) == 4
+
+
+def test_an_example_its_language_cannot_swap_safely_is_left_out_with_the_reason():
+    text = "Gestern hat die Ärztin angerufen."  # die: nominative or accusative? der or den Arzt
+    [example] = german(text, [match(16, 22, "arzt")])
+    assert example.swaps == [] and example.controls == [] and "unclear" in example.left_out
+    assert example.texts("swapped") == (text, None)
+
+
+def test_a_swap_that_would_change_no_word_is_left_out():
+    example = {"example_id": "e1", "text": "Il faut partir.", "text_pair": None, "target": 1, "language": "fr"}
+    [planned] = build_examples([example], [match(0, 2, "elle")], [], np.random.default_rng(0), {"fr": "feminine"})
+    assert planned.swaps == [] and planned.left_out

@@ -46,7 +46,7 @@ LANGUAGE_SPECIFIC = ["\u0130stanbul", "\u03a3\u039f\u03a6\u0399\u0391\u03a3"]  #
 
 def sql_norms(words: list[str]) -> list[str]:
     """The views' ``norm`` expression, as written in views.sql, applied to ``words`` in DuckDB."""
-    expression = re.search(r"(regexp_replace\(lower\(word\).*?\)) AS norm", VIEWS.read_text(encoding="utf-8")).group(1)
+    expression = re.search(r"(regexp_replace\(lower\(nfc_normalize\(word\)\).*?\)) AS norm", VIEWS.read_text(encoding="utf-8")).group(1)
     rows = duckdb.sql(
         f"SELECT {expression} FROM unnest($words::VARCHAR[]) WITH ORDINALITY AS t(word, i) ORDER BY i",
         params={"words": words},

@@ -113,7 +113,8 @@ def run(tmp_path_factory):
     """(run folder, terms, DuckDB connection, reference) for the texts above."""
     folder = tmp_path_factory.mktemp("queries")
     lexicon = write_lexicon(folder / "custom.yaml", USER_LEXICON)
-    terms = terms_table(load_lexicons(DEFAULT_AXES + ("gender_names",), files=[str(lexicon)]))
+    lexicons = load_lexicons(DEFAULT_AXES + ("gender_names",), files=[str(lexicon)])
+    terms = terms_table([lexicon for lexicon in lexicons if lexicon.language == "en"])  # the texts' language
     run_dir = write_run(
         folder / "run", [t for t, _ in TEXTS], [p for _, p in TEXTS], seed=3, boost=BOOST, sensitive=SENSITIVE
     )
@@ -304,12 +305,15 @@ def test_words_agree_with_tokens(run):
 
 
 def test_the_duckdb_command_line_recipe_gives_the_same_answers(run):
-    """queries/README.md: variables set by hand, terms read from the run's terms.parquet, views.sql read."""
+    """queries/README.md: variables set by hand, terms and languages read from the run's terms.parquet
+    and languages.parquet, views.sql read."""
     run_dir, terms, connection, _ = run
     pq.write_table(terms, run_dir / "terms.parquet")
+    pq.write_table(connection.sql("FROM example_languages").to_arrow_table(), run_dir / "languages.parquet")
     plain = duckdb.connect()
     plain.execute(f"SET VARIABLE run_dir = '{run_dir}'")  # what a user types; the path is ours
     plain.execute("CREATE VIEW terms AS FROM read_parquet(getvariable('run_dir') || '/terms.parquet')")
+    plain.execute("CREATE VIEW example_languages AS FROM read_parquet(getvariable('run_dir') || '/languages.parquet')")
     plain.execute((QUERIES / "views.sql").read_text())
     plain.execute("SET VARIABLE axis = 'gender'")
     by_hand = plain.sql((QUERIES / "top_terms.sql").read_text()).to_df()
