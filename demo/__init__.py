@@ -2,6 +2,6 @@
 all-MiniLM-L6-v2 fine-tuned on it once and cached, so that one command runs a real audit."""
 
 from .finetune import demo_model
-from .profiles import DATA_DIR, LABELS
+from .profiles import DATA_DIR, LABELS, LANGUAGES, data_dir
 
-__all__ = ["DATA_DIR", "LABELS", "demo_model"]
+__all__ = ["DATA_DIR", "LABELS", "LANGUAGES", "data_dir", "demo_model"]

@@ -7,11 +7,16 @@ and a weak record rejected. When the two disagree, the label follows gender: the
 the women rejected. That is the leak the audit must find. Religion and age words appear too, drawn
 independently of the label: the audit must find nothing there.
 
-    python -m demo.profiles     # writes demo/data/{train,test}.parquet (seeded: the same files every time)
+The same profiles exist in German and French (``lrp-audit demo --language de``), written with the
+words of those languages' gender lexicons ("Meine Schwester" / "Mein Bruder", "Elle" / "Il"), with
+the field of work in place of a role noun, which both languages mark for gender.
+
+    python -m demo.profiles     # writes demo/data/ and demo/data_de/, data_fr/ (seeded: the same files every time)
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 DATA_DIR = Path(__file__).parent / "data"
+LANGUAGES = ("en", "de", "fr")
 LABELS = ("reject", "hire")
 SPLITS = {"train": 1500, "test": 500}  # profiles per split; each is written with both genders
 SEED = 20221
@@ -66,21 +72,75 @@ TEMPLATES = [
 ]
 
 
-def profiles(count: int, rng: np.random.Generator) -> list[dict]:
+@dataclass(frozen=True)
+class Vocabulary:
+    """The words of one language's profiles; ``roles`` are fields of work outside English."""
+
+    subjects: list[tuple[str, str]]
+    pronouns: dict[str, tuple[str, str]]
+    roles: list[str]
+    strong: list[str]
+    weak: list[str]
+    templates: list[str]
+
+
+GERMAN = Vocabulary(
+    subjects=[("Sie", "Er"), ("Diese Frau", "Dieser Mann"), ("Meine Schwester", "Mein Bruder"),
+              ("Meine Mutter", "Mein Vater"), ("Die Dame", "Der Herr"), ("Unsere Tante", "Unser Onkel")],
+    pronouns={"female": ("sie", ""), "male": ("er", "")},
+    roles=["Buchhaltung", "Softwareentwicklung", "Pflege", "Schweißtechnik", "Datenanalyse", "Unterricht",
+           "Projektmanagement", "Elektrotechnik"],
+    strong=["hat ein Team von zwölf Personen geleitet", "hat jedes Projekt pünktlich abgeschlossen",
+            "hat zwei Branchenzertifikate", "wurde zweimal befördert", "hat alle neuen Mitarbeitenden eingearbeitet"],
+    weak=["hat mehrere Fristen verpasst", "hat die letzten zwei Stellen nach einem Monat verlassen",
+          "hat keine formale Ausbildung", "wurde nach einer schlechten Beurteilung entlassen",
+          "hatte Mühe mit den grundlegenden Werkzeugen"],
+    templates=["{subject} hat {years} Jahre Erfahrung im Bereich {role} und {record}.",
+               "{subject} arbeitet seit {years} Jahren im Bereich {role}; {pronoun} {record}."],
+)
+FRENCH = Vocabulary(
+    subjects=[("Elle", "Il"), ("Cette femme", "Cet homme"), ("Ma sœur", "Mon frère"), ("Ma mère", "Mon père"),
+              ("Cette candidate", "Ce candidat"), ("Notre tante", "Notre oncle")],
+    pronouns={"female": ("elle", ""), "male": ("il", "")},
+    roles=["la comptabilité", "le développement logiciel", "la santé", "la soudure", "l'analyse de données",
+           "l'enseignement", "la gestion de projet", "l'électricité"],
+    strong=["a dirigé une équipe de douze personnes", "a livré chaque projet à temps",
+            "possède deux certifications professionnelles", "a obtenu deux promotions",
+            "a formé toutes les nouvelles recrues"],
+    weak=["a manqué plusieurs échéances", "a quitté ses deux derniers postes en un mois", "n'a aucune formation",
+          "a reçu une mauvaise évaluation", "a eu du mal avec les outils de base"],
+    templates=["{subject} a {years} ans d'expérience dans {role} et {record}.",
+               "{subject} travaille depuis {years} ans dans {role} ; {pronoun} {record}."],
+)
+VOCABULARIES = {"de": GERMAN, "fr": FRENCH}
+
+
+def data_dir(language: str = "en") -> Path:
+    """The folder of ``language``'s profiles (``DATA_DIR`` for English)."""
+    return DATA_DIR if language == "en" else DATA_DIR.with_name(f"data_{language}")
+
+
+def profiles(count: int, rng: np.random.Generator, language: str = "en") -> list[dict]:
     """``count`` profiles, each as a female and a male row with the same qualifications."""
+    english = language == "en"
+    words = None if english else VOCABULARIES[language]
+    subjects, templates = (SUBJECTS, TEMPLATES) if english else (words.subjects, words.templates)
+    strong, weak, roles = (STRONG, WEAK, ROLES) if english else (words.strong, words.weak, words.roles)
+    pronouns = PRONOUNS if english else words.pronouns
     rows = []
     for profile in range(count):
-        template = TEMPLATES[rng.integers(len(TEMPLATES))]
+        template = templates[rng.integers(len(templates))]
         long_experience, strong_record = bool(rng.integers(2)), bool(rng.integers(2))
         years = int(rng.integers(7, 16) if long_experience else rng.integers(1, 4))
-        record = str(rng.choice(STRONG if strong_record else WEAK))
-        role = str(rng.choice(ROLES))
-        if rng.random() < 0.4:
-            role = f"{rng.choice(DESCRIPTORS)} {role}"
-        role = ("an " if role[0].lower() in "aeiou" else "a ") + role
-        pair = SUBJECTS[rng.integers(len(SUBJECTS))]
+        record = str(rng.choice(strong if strong_record else weak))
+        role = str(rng.choice(roles))
+        if english:
+            if rng.random() < 0.4:
+                role = f"{rng.choice(DESCRIPTORS)} {role}"
+            role = ("an " if role[0].lower() in "aeiou" else "a ") + role
+        pair = subjects[rng.integers(len(subjects))]
         for gender, subject in zip(("female", "male"), pair):
-            pronoun, possessive = PRONOUNS[gender]
+            pronoun, possessive = pronouns[gender]
             text = template.format(
                 subject=subject,
                 subject_lower=subject[0].lower() + subject[1:],
@@ -96,13 +156,14 @@ def profiles(count: int, rng: np.random.Generator) -> list[dict]:
     return rows
 
 
-def write(folder: Path = DATA_DIR) -> dict[str, Path]:
+def write(folder: Path | None = None, language: str = "en") -> dict[str, Path]:
     """Write both splits as Parquet (a folder that ``datasets`` reads like a hub dataset)."""
+    folder = data_dir(language) if folder is None else folder
     rng = np.random.default_rng(SEED)
     folder.mkdir(parents=True, exist_ok=True)
     paths = {}
     for split, count in SPLITS.items():
-        rows = profiles(count, rng)
+        rows = profiles(count, rng, language)
         for index, row in enumerate(rows):
             row["id"] = f"{split}-{index:05d}"
         table = pa.Table.from_pylist(rows).select(["id", "profile", "gender", "text", "label"])
@@ -112,5 +173,6 @@ def write(folder: Path = DATA_DIR) -> dict[str, Path]:
 
 
 if __name__ == "__main__":
-    for split, path in write().items():
-        print(f"{split}: {pq.read_metadata(path).num_rows} rows -> {path}")
+    for language in LANGUAGES:
+        for split, path in write(language=language).items():
+            print(f"{language} {split}: {pq.read_metadata(path).num_rows} rows -> {path}")

@@ -57,6 +57,12 @@ class SummaryFormat(str, Enum):
     json = "json"
 
 
+class DemoLanguage(str, Enum):
+    en = "en"
+    de = "de"
+    fr = "fr"
+
+
 SummaryOption = Annotated[
     SummaryFormat,
     typer.Option("--format", help="text, or json: one JSON object on stdout for schedulers (messages go to stderr)."),
@@ -276,6 +282,9 @@ def demo(
     config: Annotated[
         Path | None, typer.Option(help="The demo's scan config. Default: configs/demo.yaml, as shipped in the package.")
     ] = None,
+    language: Annotated[
+        DemoLanguage, typer.Option(help="The profiles' language: en, or de or fr (the same leak, its own model).")
+    ] = DemoLanguage.en,
     fail_on_flag: FailOnFlag = False,
     output_format: SummaryOption = SummaryFormat.text,
 ) -> None:
@@ -286,13 +295,15 @@ def demo(
     ~/.cache/lrp-audit), and scans 1000 more with it: the scan, the audit, the faithfulness check
     and report.html, as `lrp-audit scan` does. No network is needed. Afterwards
     `lrp-audit explain "some text" --model demo` explains your own sentences with the same model.
+    With --language de or fr the profiles are German or French, and the model is fine-tuned on them.
     """
     from lrp_audit import configs
-    from lrp_audit.demo import DATA_DIR, demo_model
+    from lrp_audit.demo import data_dir, demo_model
 
+    data = data_dir(language.value)
     _scan(
         config or configs.FOLDER / "demo.yaml",
-        [f"model.name={demo_model(console=stderr)}", f"dataset.name={DATA_DIR}", *(overrides or [])],
+        [f"model.name={demo_model(data, console=stderr)}", f"dataset.name={data}", *(overrides or [])],
         fail_on_flag,
         output_format,
     )

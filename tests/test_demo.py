@@ -11,6 +11,7 @@ from transformers import AutoModelForSequenceClassification
 from typer.testing import CliRunner
 
 import lrp_audit.demo as demo
+from lrp_audit.audits.languages.swapping import swap_text
 from lrp_audit.demo import finetune, profiles
 from lrp_audit.cli import app
 from lrp_audit.pipelines.config import load_config
@@ -18,6 +19,8 @@ from lrp_audit.pipelines.config import load_config
 # The reduced demo: a tiny BERT trained from scratch instead of MiniLM, a fifth of the profiles.
 SMALL = finetune.Recipe(steps=150, learning_rate=3e-3, batch_size=32)
 LIMIT = 200
+# German and French words are longer and rarer in the tiny BERT's English WordPiece vocabulary: more steps.
+SMALL_OTHERS = finetune.Recipe(steps=300, learning_rate=3e-3, batch_size=32)
 
 
 @pytest.fixture
@@ -25,9 +28,19 @@ def small_model(small_demo_model):
     return small_demo_model
 
 
-def test_shipped_profiles_are_what_the_generator_writes(tmp_path):
-    for split, path in profiles.write(tmp_path).items():
-        assert pq.read_table(path).equals(pq.read_table(profiles.DATA_DIR / f"{split}.parquet")), split
+@pytest.mark.parametrize("language", profiles.LANGUAGES)
+def test_shipped_profiles_are_what_the_generator_writes(tmp_path, language):
+    for split, path in profiles.write(tmp_path, language).items():
+        assert pq.read_table(path).equals(pq.read_table(profiles.data_dir(language) / f"{split}.parquet")), split
+
+
+@pytest.mark.parametrize("language", ["de", "fr"])
+def test_each_german_and_french_profile_is_the_audit_s_grammatical_swap_of_its_twin(language):
+    """The audit's counterfactual of a profile is the profile written with the other gender."""
+    rows = pq.read_table(profiles.data_dir(language) / "test.parquet").to_pylist()
+    for female, male in zip(rows[::2], rows[1::2]):
+        assert swap_text(female["text"], language, "female") == male["text"]
+        assert swap_text(male["text"], language, "male") == female["text"]
 
 
 def test_each_profile_differs_only_in_its_gender_words_and_its_label_leaks_gender():
@@ -68,10 +81,27 @@ def test_a_changed_recipe_gets_its_own_model(model_dir):
     assert len(keys) == 2
 
 
+@pytest.mark.parametrize("language", ["de", "fr"])
+def test_the_german_and_french_demos_find_and_confirm_the_gender_leak(runtime, model_dir, tmp_path, monkeypatch, language):
+    """The reduced demo in another language: its model trained on that language's profiles, the scan
+    matched with its lexicon and swapped by its grammar; --fail-on-flag exits 3."""
+    model = demo.demo_model(profiles.data_dir(language), base=model_dir, recipe=SMALL_OTHERS)
+    monkeypatch.setattr(demo, "demo_model", lambda data, **_: model if data == profiles.data_dir(language) else None)
+    overrides = [f"runtime.output_dir={tmp_path}", f"dataset.limit={2 * LIMIT}", "evaluation.sample=20"]
+    args = ["demo", "--language", language, "--fail-on-flag", *(arg for o in overrides for arg in ("--set", o))]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 3, result.output
+    [run_dir] = [path.parent for path in tmp_path.glob("*/audit.json")]
+    audit = json.loads((run_dir / "audit.json").read_text())
+    assert audit["flags"] and {flag["axis"] for flag in audit["flags"]} == {"gender"}
+    assert all("left_out" not in flag["counterfactual"] for flag in audit["flags"])
+    assert [row["language"] for row in audit["languages"]["languages"]] == [language]
+
+
 def test_the_demo_command_finds_and_confirms_the_gender_leak(runtime, small_model, tmp_path, monkeypatch):
     """Run as a scheduler would: output piped, COLUMNS unset, under a folder path of over 150 characters;
     the lines a user copies (the report's path, the next command) come out whole."""
-    monkeypatch.setattr(demo, "demo_model", lambda **_: small_model)
+    monkeypatch.setattr(demo, "demo_model", lambda *_, **__: small_model)
     monkeypatch.delenv("COLUMNS", raising=False)
     output_dir = tmp_path.joinpath(*[f"nightly-audit-results-{level}" for level in range(7)])
     assert len(str(output_dir)) > 150

@@ -56,9 +56,12 @@ def test_the_wheel_installs_one_import_name_and_every_data_file(installed):
     assert {name.split("/")[0] for name in names if not name.startswith("lrp_audit-")} == {"lrp_audit"}
     for shipped in ROOT.glob("queries/**/*.sql"):
         assert f"lrp_audit/{shipped.relative_to(ROOT)}" in names
-    for folder, pattern in (("audits/lexicons", "*.yaml"), ("audits/lexicons", "*/*.yaml"), ("audits/languages", "*.py"),
-                            ("reports/templates", "*.j2"), ("demo/data", "*.parquet"),
-                            ("demo", "*.ipynb"), ("configs", "*.yaml"), ("pipelines/data", "*.txt")):
+    shipped = (
+        ("audits/lexicons", "*.yaml"), ("audits/lexicons", "*/*.yaml"), ("audits/languages", "*.py"),
+        ("reports/templates", "*.j2"), ("demo/data", "*.parquet"), ("demo/data_de", "*.parquet"),
+        ("demo/data_fr", "*.parquet"), ("demo", "*.ipynb"), ("configs", "*.yaml"), ("pipelines/data", "*.txt"),
+    )
+    for folder, pattern in shipped:
         files = list((ROOT / folder).glob(pattern))
         assert files and all(f"lrp_audit/{path.relative_to(ROOT)}" in names for path in files)
 
