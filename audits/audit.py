@@ -69,7 +69,7 @@ from .statistics import (
 Predict = Callable[[list[dict]], list[dict]]
 
 # The fields of a test's record that its moments give, tested or not.
-SEEN = ("level", "axis", "group", "prediction", "term", "examples", "examples_with_controls", "share",
+SEEN = ("level", "axis", "group", "prediction", "term", "language", "examples", "examples_with_controls", "share",
         "expected_share", "control_share", "top1_rate", "topk_rate")
 FILES = (AUDIT_FILE, TERMS_FILE, LANGUAGES_FILE)  # the current audit, at the top of the run folder
 STEP = "audit"  # every audit is kept in kept/audit-<key>/
@@ -88,7 +88,12 @@ CAVEATS = [
 
 
 # The swap plan's inputs; `chosen` is the registered sample of example ids.
-EXAMPLES_WITH_GROUP = 'SELECT DISTINCT example_id FROM term_words WHERE axis = ? AND "group" = ? ORDER BY example_id'
+EXAMPLES_WITH_GROUP = """
+    SELECT DISTINCT example_id FROM term_words
+    WHERE axis = ? AND "group" = ?
+      AND (?::VARCHAR IS NULL OR example_id IN (SELECT example_id FROM example_languages WHERE language = ?))
+    ORDER BY example_id
+"""
 CHOSEN_EXAMPLES = """
     SELECT example_id, text, text_pair, target, language
     FROM examples JOIN example_languages USING (example_id) SEMI JOIN chosen USING (example_id)
@@ -187,6 +192,13 @@ def _audited(
     candidates = [
         test for test in tests if test.tested and test.level == "group" and _passes_statistics(test, settings)
     ]
+    passed = {(test.axis, test.group) for test in candidates}
+    candidates += [  # a group that relies on its words in one language only, diluted by the others
+        test
+        for test in tests
+        if test.tested and test.level == "language" and (test.axis, test.group) not in passed
+        and _passes_statistics(test, settings)
+    ]
     axes = sorted({lexicon.axis for lexicon in lexicons})
     proxies = [
         (association, proxy_tests[association.word])
@@ -197,7 +209,7 @@ def _audited(
     swaps += [_proxy_swap(connection, association, counts, settings, predict) for association, _ in proxies]
     checks = _counterfactuals(swaps, settings, predict)
     findings = [
-        Finding(axis=test.axis, group=test.group, statistics=test, counterfactual=check)
+        Finding(axis=test.axis, group=test.group, language=test.language, statistics=test, counterfactual=check)
         for test, check in zip(candidates, checks)
     ]
     found_proxies = [
@@ -335,7 +347,8 @@ def _lexicon_swap(connection, test: Test, lexicons: list[Lexicon], settings: Aud
         for language, g in groups.items()
         if partner in g and g[partner].grammatical_gender is not None
     }
-    examples = _plan(connection, test.axis, test.group, f"sample/{test.axis}/{test.group}", settings, genders=genders)
+    key = f"sample/{test.axis}/{test.group}" + (f"/{test.language}" if test.language else "")
+    examples = _plan(connection, test.axis, test.group, key, settings, genders=genders, language=test.language)
     return _swap(partner, examples, "no example has a term with a swap partner")
 
 
@@ -430,12 +443,14 @@ def _plan(
     settings: AuditSettings,
     pool: list[str] | None = None,
     genders: dict[str, str] | None = None,
+    language: str | None = None,
 ) -> list[Example]:
     """The swap plan for a seeded sample of the examples that contain the group: each term replaced
     by its lexicon replacement, or (a proxy's) by a word drawn from ``pool``; in the languages of
-    ``genders`` (the partner's grammatical gender) the words that agree change too."""
+    ``genders`` (the partner's grammatical gender) the words that agree change too. With a
+    ``language``, only the examples in it."""
     rng = rng_for(settings.seed, key)
-    ids = [row["example_id"] for row in _rows(connection, EXAMPLES_WITH_GROUP, [axis, group])]
+    ids = [row["example_id"] for row in _rows(connection, EXAMPLES_WITH_GROUP, [axis, group, language, language])]
     if len(ids) > settings.counterfactual_examples:
         ids = sorted(rng.choice(ids, settings.counterfactual_examples, replace=False).tolist())
     connection.register("chosen", pa.table({"example_id": ids}))

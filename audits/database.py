@@ -161,13 +161,19 @@ def run_named(
 
 
 def materialize_named(
-    connection: duckdb.DuckDBPyConnection, name: str, table: str, columns: str, params: dict[str, Any] | None = None
+    connection: duckdb.DuckDBPyConnection,
+    name: str,
+    table: str,
+    columns: str,
+    params: dict[str, Any] | None = None,
+    join: str = "",
 ) -> None:
     """Run a shipped query into the temp table ``table`` (``columns``: its select list over the
-    query's columns), for a session that reads the result several times without holding it in
-    Python. ``table`` and ``columns`` are SQL written in the code, never values."""
+    query's columns, and those of ``join``, a join clause), for a session that reads the result
+    several times without holding it in Python. ``table``, ``columns`` and ``join`` are SQL written
+    in the code, never values."""
     sql = _prepared(connection, name, params, QUERIES).sql.strip().removesuffix(";")
-    run_sql(connection, f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {columns} FROM ({sql})")
+    run_sql(connection, f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {columns} FROM ({sql}) {join}")
 
 
 def _prepared(

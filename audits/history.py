@@ -170,7 +170,7 @@ def _status(run_dir: Path, manifest: Manifest) -> str:
 
 def _candidates(audit: AuditReport) -> list[tuple[str, str, Test, CounterfactualCheck]]:
     """Flags, unconfirmed candidates and candidate proxy words alike: (axis, group, statistics, check)."""
-    found = [(f.axis, f.group, f.statistics, f.counterfactual) for f in audit.flags + audit.unconfirmed]
+    found = [(f.axis, f.label, f.statistics, f.counterfactual) for f in audit.flags + audit.unconfirmed]
     return found + [
         (PROXY_AXIS, f"{p.word} ({p.column} = {p.group})", p.statistics, p.counterfactual)
         for p in audit.proxies + audit.unconfirmed_proxies

@@ -18,19 +18,22 @@ import pandas as pd
 from .database import materialize_named
 
 SHARES = "audit_shares"
-LEVELS = ("group", "class", "term")
-# The columns of example_shares the tests read; `counted`: the example has relevance to share.
+LEVELS = ("group", "class", "term", "language")
+# The columns of example_shares the tests read, and the example's language; `counted`: the example
+# has relevance to share.
 SHARE_COLUMNS = """
     example_id, axis, "group", term, prediction_label, share, expected_share, control_share, relevance, top1, topk,
-    total_abs > 0 AS counted
+    total_abs > 0 AS counted, language
 """
-# One row per test: a group (term NULL), a group in a predicted class, a term. Over the counted rows
+WITH_LANGUAGE = "JOIN example_languages USING (example_id)"
+# One row per test: a group (term NULL), a group in a predicted class, a term, a group in the examples
+# of one language (kept where there are several: ``moments_by_test``). Over the counted rows
 # (and for the paired share and control, those with a control). Variances are DuckDB's var_samp and
 # covar_samp (Welford's updates: no cancellation at millions of rows).
 MOMENTS = f"""
-SELECT CASE WHEN term IS NOT NULL THEN 'term' WHEN GROUPING(prediction_label) = 0 THEN 'class' ELSE 'group' END
-           AS level,
-       axis, "group", prediction_label AS prediction, term,
+SELECT CASE WHEN term IS NOT NULL THEN 'term' WHEN GROUPING(prediction_label) = 0 THEN 'class'
+            WHEN GROUPING(language) = 0 THEN 'language' ELSE 'group' END AS level,
+       axis, "group", prediction_label AS prediction, term, language,
        count(*) FILTER (counted) AS examples,
        count(control_share) FILTER (counted) AS examples_with_controls,
        avg(share) FILTER (counted) AS share,
@@ -50,13 +53,15 @@ SELECT CASE WHEN term IS NOT NULL THEN 'term' WHEN GROUPING(prediction_label) = 
        sum(share - control_share) FILTER (counted) AS difference_sum,
        sum((share - control_share) ** 2) FILTER (counted) AS difference_squares
 FROM {SHARES}
-GROUP BY GROUPING SETS ((axis, "group", term), (axis, "group", term, prediction_label))
-HAVING GROUPING(prediction_label) = 1 OR (term IS NULL AND prediction_label IS NOT NULL)
+GROUP BY GROUPING SETS ((axis, "group", term), (axis, "group", term, prediction_label), (axis, "group", term, language))
+HAVING GROUPING(prediction_label) = 1 AND GROUPING(language) = 1
+    OR term IS NULL AND (GROUPING(prediction_label) = 0 AND prediction_label IS NOT NULL OR GROUPING(language) = 0)
 """
 # A group's counted rows that small tests resample: its own rows (term NULL) when the group, or one
-# of the listed predicted classes, is bootstrapped, and the listed terms' rows; by example in each.
+# of the listed predicted classes or languages, is bootstrapped, and the listed terms' rows; by
+# example in each.
 GROUP_ROWS = f"""
-SELECT term, prediction_label, share, expected_share, control_share, relevance
+SELECT term, prediction_label, language, share, expected_share, control_share, relevance
 FROM {SHARES}
 WHERE axis = ? AND "group" = ? AND counted
   AND (term IS NULL AND (? OR list_contains(CAST(? AS VARCHAR[]), prediction_label))
@@ -74,6 +79,7 @@ class SampleMoments:
     group: str
     prediction: str | None
     term: str | None
+    language: str | None
     examples: int
     examples_with_controls: int
     share: float | None
@@ -94,20 +100,28 @@ class SampleMoments:
     difference_squares: float | None
 
     @property
-    def key(self) -> tuple[str, str, str, str | None, str | None]:
-        return (self.level, self.axis, self.group, self.prediction, self.term)
+    def key(self) -> tuple:
+        """(level, axis, group, prediction, term), and the language of a language's test: the name
+        its bootstrap's random stream is seeded from."""
+        key = (self.level, self.axis, self.group, self.prediction, self.term)
+        return key + (self.language,) if self.level == "language" else key
 
 
 def materialize_shares(connection: duckdb.DuckDBPyConnection, top_k: int) -> None:
     """Compute the per-example shares once, into a temp table that DuckDB may spill to disk."""
-    materialize_named(connection, "example_shares", SHARES, SHARE_COLUMNS, {"top_k": top_k})
+    materialize_named(connection, "example_shares", SHARES, SHARE_COLUMNS, {"top_k": top_k}, WITH_LANGUAGE)
 
 
 def moments_by_test(connection: duckdb.DuckDBPyConnection) -> list[SampleMoments]:
-    """Every test's moments: groups, then classes, then terms, each sorted by name (the report's order)."""
+    """Every test's moments: groups, then classes, then terms, then languages (where the examples are
+    in more than one), each sorted by name (the report's order)."""
     rows = connection.sql(MOMENTS).to_arrow_table().to_pylist()
     found = [SampleMoments(**row) for row in rows]
-    return sorted(found, key=lambda m: (LEVELS.index(m.level), m.axis, m.group, m.prediction or "", m.term or ""))
+    if len({m.language for m in found if m.level == "language"}) < 2:
+        found = [m for m in found if m.level != "language"]
+    return sorted(
+        found, key=lambda m: (LEVELS.index(m.level), m.axis, m.group, m.prediction or "", m.term or "", m.language or "")
+    )
 
 
 def examples_with_any_term(connection: duckdb.DuckDBPyConnection, axes: list[str]) -> int:
@@ -125,7 +139,7 @@ def samples(connection: duckdb.DuckDBPyConnection, keys: list[tuple]) -> Iterato
     for (axis, group), wanted in by_group.items():
         classes = [key[3] for key in wanted if key[0] == "class"]
         terms = [key[4] for key in wanted if key[0] == "term"]
-        whole = any(key[0] == "group" for key in wanted)
+        whole = any(key[0] in ("group", "language") for key in wanted)
         rows = connection.sql(GROUP_ROWS, params=[axis, group, whole, classes, terms]).to_arrow_table().to_pandas()
         own = rows[rows["term"].isna()]
         for key in wanted:
@@ -134,5 +148,7 @@ def samples(connection: duckdb.DuckDBPyConnection, keys: list[tuple]) -> Iterato
                 yield key, own
             elif level == "class":
                 yield key, own[own["prediction_label"] == prediction]
+            elif level == "language":
+                yield key, own[own["language"] == key[5]]
             else:
                 yield key, rows[rows["term"] == term]

@@ -95,7 +95,7 @@ def print_summary(report: AuditReport, console: Console) -> None:
     for finding in view.findings:
         if finding.left_out and finding.counterfactual_examples:
             console.print(
-                f"[dim]{finding.axis}/{finding.group}: {left_out_text(finding.left_out)} left out of the swap "
+                f"[dim]{finding.name}: {left_out_text(finding.left_out)} left out of the swap "
                 f"(its language's rules could not swap them safely); {finding.counterfactual_examples} swapped.[/]",
                 highlight=False,
             )

@@ -47,10 +47,11 @@ class GroupRow(Record):
     swap_change: float | None
     control_change: float | None
     verdict: Literal["flag", "unconfirmed", "clear", "untested"]  # clear: tested, not a candidate
+    language: Annotated[str | None, LEFT_OUT] = None  # a finding within one language's examples
 
     @property
     def name(self) -> str:
-        return f"{self.axis}/{self.group}"
+        return f"{self.axis}/{self.group}" + (f" ({self.language})" if self.language else "")
 
 
 VERDICT_ORDER = ("flag", "unconfirmed", "clear", "untested")
@@ -205,8 +206,8 @@ def audit_summary(report: AuditReport) -> AuditSummary:
         examples_with_any_term=report.coverage.examples_with_any_term,
         confidence=report.settings["confidence"],
         groups=group_rows(report),
-        flags=[f"{f.axis}/{f.group}" for f in report.flags],
-        unconfirmed=[Unconfirmed(group=f"{f.axis}/{f.group}", reason=f.counterfactual.reason) for f in report.unconfirmed],
+        flags=[f.name for f in report.flags],
+        unconfirmed=[Unconfirmed(group=f.name, reason=f.counterfactual.reason) for f in report.unconfirmed],
         findings=report.findings if sensitive else None,
         proxies=[ProxyRow.of(proxy) for proxy in report.proxies] if sensitive else None,
         unconfirmed_proxies=[
@@ -223,14 +224,17 @@ def audit_summary(report: AuditReport) -> AuditSummary:
 
 
 def group_rows(report: AuditReport) -> list[GroupRow]:
-    """The audit's groups in the order of its tests, each with its verdict."""
-    verdicts = {(f.axis, f.group): "flag" for f in report.flags}
-    verdicts |= {(f.axis, f.group): "unconfirmed" for f in report.unconfirmed}
+    """The audit's groups in the order of its tests, each with its verdict, and after a group each
+    finding within one language of it."""
+    verdicts = {(f.axis, f.group, f.language): "flag" for f in report.flags}
+    verdicts |= {(f.axis, f.group, f.language): "unconfirmed" for f in report.unconfirmed}
     findings = report.flags + report.unconfirmed
-    swaps = {(f.axis, f.group): f.counterfactual for f in findings if f.counterfactual.measured}
+    swaps = {(f.axis, f.group, f.language): f.counterfactual for f in findings if f.counterfactual.measured}
+    tests = [test for test in report.tests if test.level == "group"]
+    tests += [f.statistics for f in findings if f.language is not None]
     rows = []
-    for test in (test for test in report.tests if test.level == "group"):
-        key = (test.axis, test.group)
+    for test in sorted(tests, key=lambda test: (tests.index(_group_test(tests, test)), test.language or "")):
+        key = (test.axis, test.group, test.language)
         check = swaps.get(key)
         rows.append(
             GroupRow(
@@ -244,9 +248,15 @@ def group_rows(report: AuditReport) -> list[GroupRow]:
                 swap_change=check.swap.mean_probability_change if check else None,
                 control_change=check.control.mean_probability_change if check else None,
                 verdict=verdicts.get(key, "clear" if test.tested else "untested"),
+                language=test.language,
             )
         )
     return rows
+
+
+def _group_test(tests: list[Test], test: Test) -> Test:
+    """The group's own test of ``test`` (itself, or the group's of a language's test)."""
+    return next((t for t in tests if t.level == "group" and (t.axis, t.group) == (test.axis, test.group)), test)
 
 
 @dataclass(frozen=True)
@@ -300,10 +310,20 @@ class FindingEvidence(Evidence):
 
     axis: str
     group: str
+    language: str | None = None  # a finding within one language's examples
+
+    @property
+    def name(self) -> str:
+        return f"{self.axis}/{self.group}" + (f" ({self.language})" if self.language else "")
 
     @classmethod
     def of(cls, finding: Finding, status: str) -> "FindingEvidence":
-        return cls(axis=finding.axis, group=finding.group, **Evidence.parts(finding.statistics, finding.counterfactual, status))
+        return cls(
+            axis=finding.axis,
+            group=finding.group,
+            language=finding.language,
+            **Evidence.parts(finding.statistics, finding.counterfactual, status),
+        )
 
 
 @dataclass(frozen=True)

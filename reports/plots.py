@@ -154,7 +154,7 @@ def counterfactual_bars(axis: str, entries: list[Finding]) -> Plot:
         control = [entry.counterfactual.control.flip_rate for entry in entries]
         axes.barh(rows - 0.18, swap, height=0.36, color=TARGET, label="group's terms swapped")
         axes.barh(rows + 0.18, control, height=0.36, color=MUTED, label="control: as many other words swapped")
-        axes.set_yticks(rows, [f"{entry.group} -> {entry.counterfactual.partner}" for entry in entries])
+        axes.set_yticks(rows, [f"{entry.label} -> {entry.counterfactual.partner}" for entry in entries])
         axes.set_ylim(len(entries) - 0.5, -0.5)
         axes.set_xlim(0, 1)
         axes.set_xlabel("flip rate: fraction of examples whose prediction changes")

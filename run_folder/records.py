@@ -211,16 +211,18 @@ IntervalMethod = Literal["bootstrap", "analytic"]
 
 
 class Test(Record):
-    """One test: of a group (``level`` group), of a group within a predicted class (class) or of one
-    term (term). Untested (too few examples) it has a ``reason`` and no intervals or p-values.
-    ``interval_method`` says how its intervals and p-value were computed (audits.statistics; none
-    in audits from before it, which all bootstrapped)."""
+    """One test: of a group (``level`` group), of a group within a predicted class (class), of one
+    term (term), or of a group within the examples of one language (language: only where the run's
+    examples are in several). Untested (too few examples) it has a ``reason`` and no intervals or
+    p-values. ``interval_method`` says how its intervals and p-value were computed
+    (audits.statistics; none in audits from before it, which all bootstrapped)."""
 
-    level: Literal["group", "class", "term"]
+    level: Literal["group", "class", "term", "language"]
     axis: str
     group: str
     prediction: str | None
     term: str | None
+    language: Annotated[str | None, LEFT_OUT] = None
     examples: int
     examples_with_controls: int
     tested: bool
@@ -268,12 +270,25 @@ class CounterfactualCheck(Record):
 
 
 class Finding(Record):
-    """A group whose statistics made it a candidate: a flag when its swap confirmed it, else unconfirmed."""
+    """A group whose statistics made it a candidate: a flag when its swap confirmed it, else unconfirmed.
+    With a ``language``, the group within the examples of that language (its language's test passed
+    where the group's did not), swapped in those examples only."""
 
     axis: str
     group: str
     statistics: Test
     counterfactual: CounterfactualCheck
+    language: Annotated[str | None, LEFT_OUT] = None
+
+    @property
+    def label(self) -> str:
+        """``female``, or ``female (de)`` for a finding within one language."""
+        return self.group + (f" ({self.language})" if self.language else "")
+
+    @property
+    def name(self) -> str:
+        """``gender/female``, or ``gender/female (de)``."""
+        return f"{self.axis}/{self.label}"
 
 
 class TermCoverage(Record):

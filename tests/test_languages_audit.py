@@ -104,3 +104,20 @@ def test_the_summary_and_the_report_say_which_languages_were_seen_and_which_had_
     assert "no lexicon in de (60 examples) for age, disability, nationality_ethnicity, religion, sexual_orientation" in text
     page = (tmp_path / "runs" / "seen" / "report.html").read_text()
     assert "Languages of the examples" in page and "<td>de</td><td class=\"num\">60</td>" in page
+
+
+def test_a_leak_in_the_german_rows_only_is_flagged_within_german(tmp_path):
+    """English rows labelled by the manner word, German ones by gender: pooled, the group's lift is
+    diluted below the threshold; its test within the German examples flags it, and the swap of the
+    German examples alone confirms it."""
+    german, german_labels = leak_languages.sentences(400, True, 1, "de")
+    english, english_labels = leak.sentences(400, False, seed=1)
+    model = leak.train(german + english, german_labels + english_labels, tmp_path / "model", min_accuracy=0.9)
+    texts_de, labels_de = leak_languages.sentences(100, True, 2, "de")
+    texts_en, labels_en = leak.sentences(100, False, seed=2)
+    code, report = scan(tmp_path, "german-only", model, texts_de + texts_en, labels_de + labels_en)
+    assert code == 3 and [flag.name for flag in report.flags] == ["gender/male (de)"]
+    [pooled] = [t for t in report.tests if t.level == "group" and t.group == "male"]
+    assert pooled.lift_control.low < 1.5 < report.flags[0].statistics.lift_control.low
+    assert {t.language for t in report.tests if t.level == "language" and t.group == "male"} == {"de", "en"}
+    assert report.flags[0].counterfactual.examples == 45  # the German examples with a male term, no English one

@@ -7,7 +7,7 @@ from lrp_audit.audits.languages import Unsafe
 from lrp_audit.audits.languages.swapping import swap_text as _swap_text
 from lrp_audit.audits.lexicon import load_lexicons
 
-LEXICONS = load_lexicons(["gender"])  # loaded once: each swap_text call would parse every gender lexicon again
+LEXICONS = load_lexicons(["gender"])  # loaded once: every swap below uses the bundled lexicons
 
 
 def swap_text(text: str, language: str, group: str) -> str:

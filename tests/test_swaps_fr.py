@@ -7,10 +7,12 @@ from lrp_audit.audits.languages import Unsafe
 from lrp_audit.audits.languages.swapping import swap_text
 from lrp_audit.audits.lexicon import load_lexicons
 
-# The bundled gender lexicons, loaded once (swap_text loads them on every call otherwise).
+# The bundled gender lexicons, loaded once for every swap below.
 LEXICONS = load_lexicons(["gender"])
 
 PAIRS = [
+    # a role noun used as an adjective of a thing stays ("les soins infirmiers": nursing care)
+    ("Elle travaille dans les soins infirmiers depuis dix ans.", "Il travaille dans les soins infirmiers depuis dix ans."),
     # pronouns, predicates and participles
     ("Elle travaille comme infirmière depuis dix ans.", "Il travaille comme infirmier depuis dix ans."),
     ("Sa directrice dit qu'elle est très fiable.", "Son directeur dit qu'il est très fiable."),

@@ -221,6 +221,9 @@ CLIENT_HEADS = {"service", "services", "relation", "relations", "espace", "expé
                 "fichiers", "portefeuille", "support", "parcours", "compte", "comptes", "base", "accueil", "suivi",
                 "conseiller", "conseillère", "chargé", "chargée", "dossier", "dossiers", "orientation", "besoins",
                 "retours", "poste"}
+# Nouns before which "infirmier" is an adjective of a thing, not a person: "les soins infirmiers".
+NURSING_HEADS = {"soin", "soins", "personnel", "personnels", "équipe", "équipes", "service", "services", "diplôme",
+                 "diplômes", "formation", "formations", "école", "écoles", "études", "métier", "métiers", "cadre"}
 H_ASPIRE = {"haut", "haute", "hardi", "hardie", "héros", "hollandais", "hollandaise", "hongrois", "hongroise",
             "honteux", "honteuse", "hideux", "hideuse", "hâtif", "hâtive", "hautain", "hautaine", "hargneux"}
 VOWELS = "aeiouyàâäéèêëîïôöûüœæ"
@@ -477,6 +480,10 @@ class _Swap:
         if word in ("client", "clients", "cliente", "clientes") and self.word(term.first - 1) in CLIENT_HEADS \
                 and not self.punctuation_after(term.first - 1):
             self.set(term.first, term.last, word)  # "service client": a noun used as a modifier stays
+            return
+        if word.startswith("infirmi") and self.word(term.first - 1) in NURSING_HEADS \
+                and not self.punctuation_after(term.first - 1):
+            self.set(term.first, term.last, word)  # "soins infirmiers": an adjective of the care stays
             return
         self.noun(term)
 
