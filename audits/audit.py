@@ -44,11 +44,12 @@ from lrp_audit.run_folder.records import (
     TermCoverage,
     Test,
     WordAssociation,
+    left_out_text,
 )
 
 from .counterfactual import VARIANTS, Example, Outcome, build_examples
 from .database import connect, materialize, run_named, scale_config
-from .languages.detection import run_languages, with_setting
+from .languages.detection import languages_seen, run_languages, with_setting
 from .lexicon import Lexicon, in_languages, load_lexicons, terms_table
 from .moments import SampleMoments, examples_with_any_term, materialize_shares, moments_by_test, samples
 from .outcomes import outcome_gaps
@@ -140,7 +141,7 @@ def run_audit(run_dir: str | Path, settings: AuditSettings, predict: Predict | N
 
     def make(folder: Path) -> AuditReport:
         languages = run_languages(run_dir, settings.language)
-        terms = terms_table(in_languages(lexicons, set(languages.column("language").to_pylist())))
+        terms = terms_table(in_languages(lexicons, languages_seen(languages)))
         write_atomic(terms, folder / TERMS_FILE)
         write_atomic(with_setting(languages, settings.language), folder / LANGUAGES_FILE)
         return _audit(run_dir, manifest, settings, lexicons, terms, languages, predict)
@@ -161,22 +162,27 @@ def _audit(
     with tempfile.TemporaryDirectory(prefix="lrp-audit-spill-") as spill:
         connection = connect(run_dir, terms, scale_config(spill, settings.memory_limit), languages)
         try:
-            return _audited(connection, manifest, settings, lexicons, terms, predict)
+            return _audited(connection, manifest, settings, lexicons, terms, languages_seen(languages), predict)
         finally:
             connection.close()
 
 
 def _audited(
-    connection, manifest: Manifest, settings: AuditSettings, lexicons: list[Lexicon], terms: pa.Table, predict
+    connection,
+    manifest: Manifest,
+    settings: AuditSettings,
+    lexicons: list[Lexicon],
+    terms: pa.Table,
+    seen: set[str],
+    predict,
 ) -> AuditReport:
     """The audit over the run's views in ``connection``. Candidate proxies join the lexicon's terms
     (under ``PROXY_AXIS``, in every language) before the terms are matched, so one pass computes
     every share, and no candidate proxy serves as a control word. ``lexicons`` are all the audit's
-    lexicons; ``terms`` those of the languages the examples are in."""
+    lexicons; ``terms`` those of the languages ``seen`` in the examples."""
     counts = word_associations(connection, settings)
     associations = associated(counts, settings)
     words = candidate_words(associations, settings)
-    seen = _languages(connection)
     if words:
         connection.register("terms", pa.concat_tables([terms, proxy_terms(words, sorted(seen))]))
     materialize(connection)
@@ -355,16 +361,12 @@ def _lexicon_swap(connection, test: Test, lexicons: list[Lexicon], settings: Aud
 def _swap(partner: str | None, planned: list[Example], nothing: str) -> Swap:
     """A swap of the ``planned`` examples; those left out are counted by reason."""
     examples = [example for example in planned if example.left_out is None]
-    left_out = Counter(example.left_out for example in planned if example.left_out is not None)
+    left_out = dict(sorted(Counter(example.left_out for example in planned if example.left_out is not None).items()))
     if examples:
-        return Swap(partner, examples, None, dict(sorted(left_out.items())))
+        return Swap(partner, examples, None, left_out)
     if left_out:
-        return Swap(partner, [], f"every example was left out: {_reasons(left_out)}", dict(sorted(left_out.items())))
+        return Swap(partner, [], f"every example was left out: {left_out_text(left_out)}", left_out)
     return Swap(partner, [], nothing)
-
-
-def _reasons(left_out: Counter) -> str:
-    return "; ".join(f"{count} for {reason}" for reason, count in left_out.most_common())
 
 
 def _proxy_swap(
@@ -461,10 +463,6 @@ def _plan(
     if pool is not None:
         matches = [match | {"replacement": str(rng.choice(pool))} for match in matches]
     return build_examples(examples, matches, control_words, rng, genders)
-
-
-def _languages(connection) -> set[str]:
-    return {row[0] for row in connection.sql("SELECT DISTINCT language FROM example_languages").fetchall()}
 
 
 LANGUAGE_COUNTS = """

@@ -137,11 +137,6 @@ class Lexicon:
     def language(self) -> str:
         return self.spec.language
 
-    @property
-    def name(self) -> str:
-        """How messages and tables name it: ``gender``, ``gender (de)``."""
-        return self.axis if self.language == ENGLISH else f"{self.axis} ({self.language})"
-
     def replacement(self, group: str, term: str) -> str | None:
         """The term that replaces ``term`` in a counterfactual swap of ``group``, if any."""
         partner = self.spec.groups[group].swap_with
@@ -180,13 +175,6 @@ def _bundled() -> dict[str, list[str]]:
 
 def bundled_axes() -> list[str]:
     return sorted(_bundled())
-
-
-def bundled_languages(axes: list[str] | tuple[str, ...] = DEFAULT_AXES) -> list[str]:
-    """The languages with a bundled lexicon for any of ``axes``, English first."""
-    bundled = _bundled()
-    found = {language for axis in axes for language in bundled.get(axis, [])}
-    return sorted(found, key=lambda language: (language != ENGLISH, language))
 
 
 def load_lexicon(path: str | Path) -> Lexicon:

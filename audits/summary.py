@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from lrp_audit.run_folder.records import AuditReport, FaithfulnessReport, Interval, OutcomeMetric
+from lrp_audit.run_folder.records import AuditReport, FaithfulnessReport, Interval, OutcomeMetric, left_out_text
 
 from .compare import Comparison
 from .view import AuditView, GroupRow, audit_view, proxy_name
@@ -95,7 +95,8 @@ def print_summary(report: AuditReport, console: Console) -> None:
     for finding in view.findings:
         if finding.left_out and finding.counterfactual_examples:
             console.print(
-                f"[dim]{finding.name}: {left_out_text(finding.left_out)} left out of the swap "
+                f"[dim]{finding.name}: {_examples(sum(finding.left_out.values()))} ({left_out_text(finding.left_out)}) "
+                "left out of the swap "
                 f"(its language's rules could not swap them safely); {finding.counterfactual_examples} swapped.[/]",
                 highlight=False,
             )
@@ -121,11 +122,8 @@ def print_summary(report: AuditReport, console: Console) -> None:
         console.print(f"[dim]note: {caveat}[/]", highlight=False)
 
 
-def left_out_text(left_out: dict[str, int]) -> str:
-    """``12 examples (8 for ..., 4 for ...)``."""
-    reasons = ", ".join(f"{count} for {reason}" for reason, count in sorted(left_out.items(), key=lambda item: -item[1]))
-    total = sum(left_out.values())
-    return f"{total} example{'' if total == 1 else 's'} ({reasons})"
+def _examples(count: int) -> str:
+    return f"{count} example{'' if count == 1 else 's'}"
 
 
 def _print_languages(summary, console: Console) -> None:

@@ -25,6 +25,8 @@ from lrp_audit.run_folder.records import (
     Record,
     TermCoverage,
     Test,
+    group_label,
+    left_out_text,
 )
 
 
@@ -51,7 +53,7 @@ class GroupRow(Record):
 
     @property
     def name(self) -> str:
-        return f"{self.axis}/{self.group}" + (f" ({self.language})" if self.language else "")
+        return f"{self.axis}/{group_label(self.group, self.language)}"
 
 
 VERDICT_ORDER = ("flag", "unconfirmed", "clear", "untested")
@@ -230,10 +232,17 @@ def group_rows(report: AuditReport) -> list[GroupRow]:
     verdicts |= {(f.axis, f.group, f.language): "unconfirmed" for f in report.unconfirmed}
     findings = report.flags + report.unconfirmed
     swaps = {(f.axis, f.group, f.language): f.counterfactual for f in findings if f.counterfactual.measured}
-    tests = [test for test in report.tests if test.level == "group"]
-    tests += [f.statistics for f in findings if f.language is not None]
+    within = {}
+    for finding in sorted((f for f in findings if f.language is not None), key=lambda f: f.language):
+        within.setdefault((finding.axis, finding.group), []).append(finding.statistics)
+    tests = [
+        test
+        for group in report.tests
+        if group.level == "group"
+        for test in [group, *within.get((group.axis, group.group), [])]
+    ]
     rows = []
-    for test in sorted(tests, key=lambda test: (tests.index(_group_test(tests, test)), test.language or "")):
+    for test in tests:
         key = (test.axis, test.group, test.language)
         check = swaps.get(key)
         rows.append(
@@ -254,11 +263,6 @@ def group_rows(report: AuditReport) -> list[GroupRow]:
     return rows
 
 
-def _group_test(tests: list[Test], test: Test) -> Test:
-    """The group's own test of ``test`` (itself, or the group's of a language's test)."""
-    return next((t for t in tests if t.level == "group" and (t.axis, t.group) == (test.axis, test.group)), test)
-
-
 @dataclass(frozen=True)
 class Evidence:
     """What makes a candidate (a lexicon group or a proxy word) a finding: its reliance and its swap."""
@@ -277,6 +281,10 @@ class Evidence:
     counterfactual_q: float | None
     reason: str | None
     left_out: dict[str, int] | None  # examples of the swap's sample its language's rules could not swap safely
+
+    @property
+    def left_out_text(self) -> str:
+        return left_out_text(self.left_out or {})
 
     @property
     def verdict(self) -> str:
@@ -314,7 +322,7 @@ class FindingEvidence(Evidence):
 
     @property
     def name(self) -> str:
-        return f"{self.axis}/{self.group}" + (f" ({self.language})" if self.language else "")
+        return f"{self.axis}/{group_label(self.group, self.language)}"
 
     @classmethod
     def of(cls, finding: Finding, status: str) -> "FindingEvidence":

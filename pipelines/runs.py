@@ -19,7 +19,7 @@ import pyarrow as pa
 from lrp_audit.audits import connect, load_lexicons, run_named, run_sql, terms_table
 from lrp_audit.audits.compare import Comparison, compare_runs
 from lrp_audit.audits.database import set_params
-from lrp_audit.audits.languages.detection import run_languages
+from lrp_audit.audits.languages.detection import languages_seen, run_languages
 from lrp_audit.audits.lexicon import in_languages
 from lrp_audit.audits.settings import AuditSettings
 from lrp_audit.lrp import Explainer
@@ -51,7 +51,7 @@ def connect_run(run_dir: str | Path) -> duckdb.DuckDBPyConnection:
     else:
         audit = AuditSettings()
     languages = run_languages(run_dir, audit.language)
-    lexicons = in_languages(load_lexicons(audit.axes, audit.lexicons), set(languages.column("language").to_pylist()))
+    lexicons = in_languages(load_lexicons(audit.axes, audit.lexicons), languages_seen(languages))
     return connect(run_dir, terms_table(lexicons), languages=languages)
 
 

@@ -248,6 +248,17 @@ class Effect(Record):
     mean_absolute_change: float
 
 
+def left_out_text(left_out: dict[str, int]) -> str:
+    """``8 for <reason>; 4 for <reason>``: examples left out of a swap by reason, most first, as
+    reasons, summaries and the report write them."""
+    return "; ".join(f"{count} for {reason}" for reason, count in sorted(left_out.items(), key=lambda i: (-i[1], i[0])))
+
+
+def group_label(group: str, language: str | None) -> str:
+    """``female``, or ``female (de)`` for a group within the examples of one language."""
+    return group + (f" ({language})" if language else "")
+
+
 class CounterfactualCheck(Record):
     """The swap of a candidate's terms for its partner's; only a measured swap has the numbers."""
 
@@ -282,8 +293,7 @@ class Finding(Record):
 
     @property
     def label(self) -> str:
-        """``female``, or ``female (de)`` for a finding within one language."""
-        return self.group + (f" ({self.language})" if self.language else "")
+        return group_label(self.group, self.language)
 
     @property
     def name(self) -> str:

@@ -8,7 +8,10 @@ text, with the bundled lexicon of that language.
 from __future__ import annotations
 
 import importlib
+import re
 from functools import cache
+
+from ..lexicon import LANGUAGE
 
 from .grammar import OTHER, Edit, Gender, Grammar, Term, Unsafe, Word, match_case, normal, words_of
 
@@ -21,7 +24,7 @@ __all__ = [
 def grammar_for(language: str) -> Grammar | None:
     """The agreement rules of ``language`` (an ISO 639-1 code), or None where words are swapped for
     words and nothing else changes."""
-    if not language.isalpha() or language in ("grammar", "detection", "swapping"):
+    if not re.fullmatch(LANGUAGE, language):  # a code, never one of this package's other modules
         return None
     try:
         module = importlib.import_module(f"{__name__}.{language}")

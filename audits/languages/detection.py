@@ -20,6 +20,8 @@ import pyarrow.parquet as pq
 
 from lrp_audit.run_folder import LANGUAGES_FILE
 
+from ..lexicon import ENGLISH
+
 AUTO = "auto"
 # The 24 official languages of the EU (ISO 639-1), all of which py3langid's model knows.
 DETECTED = (
@@ -30,7 +32,7 @@ MIN_CONFIDENCE = 0.5  # below it a text says too little ("She fixed it." scores 
 # Detection reads a text's first characters only: enough to tell the language, and its cost grows with
 # length (about 50 us for 250 characters, 120 us for 1,000, 390 us for 4,000 on one core).
 MAX_CHARACTERS = 500
-FALLBACK = "en"  # the main language of a run in which no example is long enough to tell
+FALLBACK = ENGLISH  # the main language of a run in which no example is long enough to tell
 
 LANGUAGES = pa.schema([("example_id", pa.string()), ("language", pa.string()), ("detected", pa.bool_())])
 SETTING_KEY = b"lrp_audit.language"  # languages.parquet's metadata: the setting it was made with
@@ -75,6 +77,11 @@ def run_languages(run_dir: str | Path, setting: str) -> pa.Table:
     if path.is_file() and (pq.read_schema(path).metadata or {}).get(SETTING_KEY) == setting.encode():
         return pq.read_table(path).cast(LANGUAGES)
     return with_setting(example_languages(_texts(Path(run_dir)), setting), setting)
+
+
+def languages_seen(languages: pa.Table) -> set[str]:
+    """The languages of a table of ``example_languages``."""
+    return set(languages.column("language").unique().to_pylist())
 
 
 def with_setting(languages: pa.Table, setting: str) -> pa.Table:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from .grammar import Edit, Gender, Grammar, Term, Unsafe, Word
+from .grammar import Edit, Gender, Grammar, Term, Unsafe, Word, punctuation_after
 
 FEM: Gender = "feminine"
 MASC: Gender = "masculine"
@@ -366,7 +366,7 @@ class _Swap:
         return self.words[index + 1].start - self.words[index].end
 
     def punctuation_after(self, index: int) -> bool:
-        return self.gap(index) > (0 if self.words[index].elided else 1)
+        return punctuation_after(self.words, index)
 
     def word(self, index: int) -> str:
         return self.norm[index] if 0 <= index < len(self.norm) else ""

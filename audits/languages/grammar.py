@@ -78,6 +78,15 @@ class Unsafe(Exception):
     """The text cannot be swapped safely; the message says why (it is counted under that reason)."""
 
 
+def punctuation_after(words: list[Word], index: int) -> bool:
+    """Whether something other than one space follows word ``index``: punctuation, or the end of
+    the text (after an elided "l'", anything at all); word -1 is the start of the text.
+    ``words_of`` keeps no punctuation, so the width of the gap between two words is what tells it."""
+    if index < 0 or index + 1 >= len(words):
+        return True
+    return words[index + 1].start - words[index].end > (0 if words[index].elided else 1)
+
+
 def match_case(original: str, replacement: str) -> str:
     """``She`` -> ``He``, ``SHE`` -> ``HE``, ``she`` -> ``he``; ``L'`` is capitalised, not all capitals."""
     if sum(character.isalpha() for character in original) > 1 and original.isupper():
@@ -101,9 +110,7 @@ class Grammar:
             raise Unsafe(f"a term without a swap partner ({names})")
         edits = {term.first: Edit(term.first, term.last, term.replacement) for term in terms}
         for edit in self.agree(words, terms, gender):
-            if edit.first in edits and edits[edit.first] != edit:
-                edits[edit.first] = edit  # the language's rules know the term's form in context better
-            edits.setdefault(edit.first, edit)
+            edits[edit.first] = edit  # the language's rules know a term's form in context better
         return sorted(edits.values(), key=lambda edit: edit.first)
 
     def agree(self, words: list[Word], terms: list[Term], gender: Gender) -> list[Edit]:

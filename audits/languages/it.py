@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 
 from .grammar import Edit, Gender, Grammar, Term, Unsafe, Word
+from .grammar import punctuation_after as ends
 
 G = {"feminine": "f", "masculine": "m"}
 CELLS = (("m", "s"), ("f", "s"), ("m", "p"), ("f", "p"))
@@ -277,11 +278,6 @@ reputo riteniamo ritengo aiuto aiutiamo aiuta sostengo sosteniamo pago paghiamo 
 contatteremo segnalo segnaliamo presento presentiamo auguro auguriamo offro offriamo chiedo chiediamo piace piacciono
 è sarà sono""".split())
 ENCLITIC = re.compile(r"^.{3,}(?:[aei]r|ndo)(?:la|le|lo|gli)$")
-
-
-def ends(words: list[Word], index: int) -> bool:
-    """Something other than one space stands between word ``index`` and the next (punctuation)."""
-    return index + 1 >= len(words) or words[index + 1].start - words[index].end > (0 if words[index].elided else 1)
 
 
 class Italian(Grammar):

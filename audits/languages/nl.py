@@ -22,6 +22,7 @@ one character between two words is taken as a space, more as punctuation.
 from __future__ import annotations
 
 from .grammar import Edit, Gender, Grammar, Term, Unsafe, Word
+from .grammar import punctuation_after as ends
 
 # --- finite verbs: the number of a subject "ze"/"zij" --------------------------------------------
 SINGULAR_VERBS = set("""is was heeft had kan kon wil wilde zal zou mag mocht moet moest wordt werd gaat ging komt kwam
@@ -138,11 +139,6 @@ def uninflect(adjective: str) -> str:
         if before not in VOWELS or before + stem[-2] not in DIGRAPHS:
             stem = stem[:-1] + stem[-2] + stem[-1]  # grote -> groot, brave -> braaf
     return stem
-
-
-def ends(words: list[Word], index: int) -> bool:
-    """Something other than one space stands between word ``index`` and the next (punctuation)."""
-    return index < 0 or index + 1 >= len(words) or words[index + 1].start - words[index].end > (0 if words[index].elided else 1)
 
 
 def clause_start(words: list[Word], norms: list[str], index: int) -> bool:

@@ -19,7 +19,6 @@ from .grammar import Edit, Term, Word, match_case, words_of
 def terms_in(words: list[Word], lexicon: Lexicon, group: str) -> list[Term]:
     """The terms of ``group`` among ``words``, longest first where terms overlap; an elided word
     ("l'") before a term is not part of it."""
-    partner = lexicon.spec.groups[group].swap_with
     by_parts = {}
     for name, spec in lexicon.spec.groups.items():
         for term in spec.terms:
@@ -32,8 +31,7 @@ def terms_in(words: list[Word], lexicon: Lexicon, group: str) -> list[Term]:
             if key in by_parts and not words[index].elided:
                 name, term = by_parts[key]
                 if name == group:
-                    replacement = lexicon.replacement(group, term) if partner else None
-                    found.append(Term(index, index + size - 1, replacement))
+                    found.append(Term(index, index + size - 1, lexicon.replacement(group, term)))
                 index += size
                 break
         else:
